@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the end-to-end tests need, when they are missing:
+# chromium (headless browser tests), fonts-wqy-zenhei (Chinese text in screenshots),
+# postgresql (the register's PostgreSQL tests). Needs root or sudo; skips what is present.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
+fc-list 2>/dev/null | grep -qi "wqy" || need+=(fonts-wqy-zenhei)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ ${#need[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "安装系统依赖 / installing system packages: ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
