@@ -63,6 +63,10 @@ BY_SUBJECT: dict[str, dict[str, Field]] = {
         "contribution_wan": Field(
             "money", "区级财政贡献", "district fiscal contribution", "years[].district_fiscal_contribution_wan"
         ),
+        "contribution_prev_wan": Field(
+            "money", "上一年区级财政贡献", "previous year's district fiscal contribution",
+            "years[].district_fiscal_contribution_wan（上一年 / previous year）",
+        ),
         "contribution_growth": Field(
             "ratio", "区级财政贡献增幅", "growth of district fiscal contribution",
             "years[].district_fiscal_contribution_wan（上一年 / previous year）",
@@ -92,7 +96,7 @@ BY_SUBJECT: dict[str, dict[str, Field]] = {
         "payment_wan": Field("money", "地方新增财力", "new local fiscal revenue", "tech_upgrade_projects[].new_local_fiscal_revenue_wan"),
     },
     "park_rating": {
-        "stars": Field("count", "星级", "stars", "park_rating.stars"),
+        "stars": Field("int", "评定星级", "stars", "park_rating.stars"),
         "park_kind": Field("enum", "园区类型", "park kind", "park_rating.park_kind"),
     },
 }

@@ -1,0 +1,273 @@
+"""The rules engine: rule files compiled to durable_rules rulesets, one session per evaluation.
+
+durable_rules decides which (rule, tier, fact) combinations match. Everything about it that
+can go wrong is kept in this module (see STACK notes in the README):
+
+- one :class:`durable.engine.Host` per process (each starts timer threads that never stop);
+- a ruleset name per compiled content (a name cannot be registered twice), cached;
+- facts asserted one at a time (a batch with one unmatched fact loses the whole batch);
+- money as integer 分 and ratios as integer ppm (a string passes numeric tests; Decimal
+  cannot be serialised);
+- a session per evaluation, deleted afterwards (sessions are capped at 1024 per ruleset);
+- one lock around assert … delete_state (the C extension is not thread-safe);
+- exceptions raised inside actions are swallowed by the engine, so they are collected and
+  re-raised here.
+
+Chaining happens inside the engine: a rule another rule depends on (``after:``) asserts an
+``award`` fact when it fires, and the dependent rule joins on it for the same year.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import itertools
+import json
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from durable.engine import Host, MessageNotHandledException
+
+from .facts import Fact
+from .fields import BY_SUBJECT, COMMON, field
+from .money import ratio_to_ppm, to_fen
+from .ruleset import After, AnyOf, Choose, Compare, Condition, Policy, Rule, RuleSet, coerce_value
+
+Match = tuple[str, str, str]
+"""(rule id, tier id, fact id)."""
+
+
+class EngineError(RuntimeError):
+    """The rules engine failed (an action raised, or its answer disagrees with the explanation)."""
+
+
+_LOCK = threading.Lock()
+_HOST: Host | None = None
+_REGISTERED: dict[str, CompiledRuleset] = {}
+_SINK: list[Match] = []
+_ERRORS: list[BaseException] = []
+_SESSION_IDS = itertools.count(1)
+
+
+def _host() -> Host:
+    global _HOST
+    if _HOST is None:
+        _HOST = Host()
+    return _HOST
+
+
+def field_kinds() -> dict[str, str]:
+    """Every fact field's kind, for converting facts to the engine's integer units."""
+    kinds = {name: spec.kind for name, spec in COMMON.items()}
+    for fields in BY_SUBJECT.values():
+        kinds.update({name: spec.kind for name, spec in fields.items()})
+    return kinds
+
+
+KINDS = field_kinds()
+
+
+# ------------------------------------------------------------------ compiling
+
+
+def _engine_value(kind: str, value: Any) -> Any:
+    value = coerce_value(kind, value)
+    if kind == "money":
+        return to_fen(value)
+    if kind == "ratio":
+        return ratio_to_ppm(Decimal(value))
+    return value
+
+
+def _or(items: list[dict]) -> dict:
+    return items[0] if len(items) == 1 else {"$or": items}
+
+
+def _and(items: list[dict]) -> dict:
+    return items[0] if len(items) == 1 else {"$and": items}
+
+
+def _compare(subject: str, cond: Compare, negate: bool = False) -> dict:
+    spec = field(subject, cond.field)
+    assert spec is not None
+    name, op = cond.field, cond.op
+    if op in ("first_reach", "first_exceed"):
+        if negate:
+            raise ValueError("a first_reach test cannot stand in a `when`")
+        level = _engine_value("money", cond.value)
+        at, before = ("$gte", "$lt") if op == "first_reach" else ("$gt", "$lte")
+        return _and([{at: {name: level}}, {before: {f"{name}__prior": level}},
+                     {f"{name}__complete": True}])
+    if op in ("is_true", "is_false"):
+        truth = (op == "is_true") != negate
+        return {name: truth}
+    if op in ("in", "not_in"):
+        values = [_engine_value(spec.kind, v) for v in cond.value]
+        inside = (op == "in") != negate
+        if inside:
+            return _or([{name: v} for v in values])
+        return _and([{"$ex": {name: 1}}] + [{"$neq": {name: v}} for v in values])
+    flipped = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
+    if negate:
+        op = flipped[op]
+    value = _engine_value(spec.kind, cond.value)
+    if op == "==":
+        return {name: value}
+    dr_op = {">=": "$gte", ">": "$gt", "<=": "$lte", "<": "$lt", "!=": "$neq"}[op]
+    return {dr_op: {name: value}}
+
+
+def compile_condition(subject: str, cond: Condition) -> dict | None:
+    """A condition as a durable_rules expression (None for `after`, which is a join)."""
+    if isinstance(cond, Compare):
+        return _compare(subject, cond)
+    if isinstance(cond, AnyOf):
+        return _or([c for c in (compile_condition(subject, s) for s in cond.any) if c])
+    if isinstance(cond, Choose):
+        branches, earlier = [], []
+        for branch in cond.choose:
+            then = [c for c in (compile_condition(subject, s) for s in branch.then) if c]
+            if branch.when is not None:
+                branches.append(_and(earlier + [_compare(subject, branch.when)] + then))
+                earlier.append(_compare(subject, branch.when, negate=True))
+            else:
+                branches.append(_and(earlier + then) if earlier + then else {"$ex": {"kind": 1}})
+        return _or(branches)
+    return None
+
+
+def compile_area(policy: Policy) -> dict:
+    if policy.area.wuhan:
+        return {"in_wuhan": True}
+    return _or([{"district": d} for d in policy.area.districts])
+
+
+def compile_window(policy: Policy) -> list[dict]:
+    window = policy.window
+    by_year, by_date = [], []
+    if window.start:
+        by_year.append({"$gte": {"year": window.start.year}})
+        by_date.append({"$gte": {"date": _date_num(window.start)}})
+    if window.end:
+        by_year.append({"$lte": {"year": window.end.year}})
+        by_date.append({"$lte": {"date": _date_num(window.end)}})
+    if not by_year:
+        return []
+    return [_or([_and([{"$ex": {"date": 1}}] + by_date), _and([{"$nex": {"date": 1}}] + by_year)])]
+
+
+def _date_num(date) -> int:
+    return date.year * 10000 + date.month * 100 + date.day
+
+
+@dataclass
+class CompiledRuleset:
+    name: str
+    definition: dict
+    chained: frozenset[str]
+    """Rules whose matches are asserted back as ``award`` facts for `after:` joins."""
+
+
+def _action(rule_id: str, tier_id: str, chained: bool) -> Callable[[Any], None]:
+    """An action closure (durable_rules refuses functions with default arguments)."""
+
+    def act(c):
+        try:
+            fact = c.f
+            _SINK.append((rule_id, tier_id, fact.fid))
+            if chained:
+                c.assert_fact({"fact_kind": "award", "rule_id": rule_id, "tier": tier_id,
+                               "year": fact.year, "fid": f"award:{rule_id}:{tier_id}:{fact.fid}"})
+        except BaseException as exc:  # noqa: BLE001 — the engine would swallow it
+            _ERRORS.append(exc)
+
+    return act
+
+
+def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
+    """Compile every rule and tier; the ruleset name is a hash of the compiled content."""
+    chained = frozenset(
+        cond.after for rule in ruleset.rules.values() for cond in rule.all_conditions()
+        if isinstance(cond, After)
+    )
+    definition: dict[str, dict] = {}
+    for rule in ruleset.rules.values():
+        policy = ruleset.policy_of(rule.id)
+        base = [{"fact_kind": rule.subject}, compile_area(policy), *compile_window(policy)]
+        base += [c for c in (compile_condition(rule.subject, s) for s in rule.select) if c]
+        base += [c for c in (compile_condition(rule.subject, s) for s in rule.conditions) if c]
+        joins = [cond.after for cond in rule.conditions if isinstance(cond, After)]
+        for tier in rule.all_tiers():
+            test = base + [c for c in (compile_condition(rule.subject, s) for s in tier.conditions) if c]
+            patterns: list[dict] = [{"f": _and(test)}]
+            for i, other in enumerate(joins):
+                patterns.append({f"a{i}": _and([{"fact_kind": "award"}, {"rule_id": other},
+                                                {"year": {"f": "year"}}])})
+            definition[f"{rule.id}#{tier.id}"] = {
+                "all": patterns, "run": _action(rule.id, tier.id, rule.id in chained)}
+    digest = hashlib.sha256(
+        json.dumps({k: v["all"] for k, v in definition.items()}, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
+    return CompiledRuleset(name=f"subsidy_{digest}", definition=definition, chained=chained)
+
+
+def _register(compiled: CompiledRuleset) -> None:
+    if compiled.name not in _REGISTERED:
+        # set_rulesets mutates its argument (drops the `run` keys): give it a copy.
+        defs = {compiled.name: {
+            key: {"all": copy.deepcopy(rule["all"]), "run": rule["run"]}
+            for key, rule in compiled.definition.items()}}
+        _host().set_rulesets(defs)
+        _REGISTERED[compiled.name] = compiled
+
+
+_COMPILED: dict[str, CompiledRuleset] = {}
+
+
+def compiled_for(ruleset: RuleSet) -> CompiledRuleset:
+    """The compiled form of a rule set, cached by its version (files + readings)."""
+    found = _COMPILED.get(ruleset.version)
+    if found is None:
+        found = compile_ruleset(ruleset)
+        _COMPILED[ruleset.version] = found
+    return found
+
+
+def run(ruleset: RuleSet, facts: Iterable[Fact]) -> set[Match]:
+    """Assert the facts in a fresh session; return every (rule, tier, fact) that fired."""
+    compiled = compiled_for(ruleset)
+    engine_facts = [fact.engine_form(KINDS) for fact in facts]
+    with _LOCK:
+        _register(compiled)
+        sid = f"s{next(_SESSION_IDS)}"
+        _SINK.clear()
+        _ERRORS.clear()
+        host = _host()
+        try:
+            for data in engine_facts:
+                data["sid"] = sid
+                with contextlib.suppress(MessageNotHandledException):
+                    host.assert_fact(compiled.name, data)
+            state = host.get_state(compiled.name, sid)
+            if isinstance(state, dict) and state.get("exception"):
+                _ERRORS.append(EngineError(str(state["exception"])))
+            matches = set(_SINK)
+            errors = list(_ERRORS)
+        finally:
+            try:
+                host.delete_state(compiled.name, sid)
+            finally:
+                _SINK.clear()
+                _ERRORS.clear()
+    if errors:
+        raise EngineError(f"rules engine action failed: {errors[0]!r}") from errors[0]
+    return matches
+
+
+def rule_matches(rule: Rule, matches: set[Match]) -> set[tuple[str, str]]:
+    """(tier id, fact id) pairs of one rule."""
+    return {(tier, fid) for rid, tier, fid in matches if rid == rule.id}

@@ -1,0 +1,298 @@
+"""The one call every face uses: profile (+ readings, year) → report.
+
+Pipeline: facts are derived from the profile; the engine (durable_rules) says which rule
+tiers match which facts; each rule's conditions are then judged in three values for the
+reasons; hit policies (highest tier only / add up), once-only scopes and cross-rule groups
+are applied as rules over findings; hints that are never awards are added last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from . import engine
+from .explain import Explainer, Judgement, and_all
+from .facts import Fact, derive_facts
+from .findings import Clause, Finding, Hint, Reason, Report
+from .money import format_wan, normalize
+from .profile import Profile
+from .ruleset import After, Rule, RuleSet, load_rules
+
+
+@lru_cache(maxsize=8)
+def _load_cached(directory: str) -> RuleSet:
+    return load_rules(directory)
+
+
+def default_rules(directory: str | Path | None = None) -> RuleSet:
+    """The rule set of ``directory`` (default: the project's ``rules/``), loaded once."""
+    from .ruleset import DEFAULT_RULES_DIR
+
+    return _load_cached(str(Path(directory) if directory else DEFAULT_RULES_DIR))
+
+
+def evaluate(profile: Profile, *, rules: RuleSet | None = None,
+             switches: Mapping[str, str] | None = None, year: int | None = None) -> Report:
+    """Evaluate every rule against the profile.
+
+    ``switches`` flips readings for this run (``{"INTERP-QK-1": "alternative"}``);
+    ``year`` keeps only findings about events of that year.
+    """
+    ruleset = rules or default_rules()
+    if switches:
+        ruleset = ruleset.with_switches({**ruleset.readings, **switches})
+    facts = derive_facts(profile, year)
+    matches = engine.run(ruleset, facts)
+    findings = _Decider(ruleset, facts, matches).decide()
+    if year is not None:
+        findings = [f for f in findings if f.year == year]
+    total = sum((f.amount_wan for f in findings if f.status == "eligible" and f.amount_wan is not None),
+                Decimal(0))
+    return Report(
+        company=profile.name,
+        credit_code=profile.credit_code,
+        ruleset_version=ruleset.version,
+        readings=dict(sorted(ruleset.readings.items())),
+        year=year,
+        results=findings,
+        hints=[h for h in scale_hints(ruleset, profile, facts) if year is None or h.year == year],
+        total_wan=normalize(total),
+    )
+
+
+class _Decider:
+    """Turns matches and judgements into findings for one evaluation."""
+
+    def __init__(self, ruleset: RuleSet, facts: list[Fact], matches: set[engine.Match]):
+        self.rs = ruleset
+        self.facts = sorted(facts, key=lambda f: (f.year, f.id))
+        self.matches = matches
+        self.awarded_years: dict[str, set[int]] = {}
+
+    def awarded(self, rule_id: str, year: int) -> bool:
+        return year in self.awarded_years.get(rule_id, set())
+
+    def _ordered_rules(self) -> list[Rule]:
+        """Rules another rule chains on (`after:`) are decided first."""
+        rules = list(self.rs.rules.values())
+        needs = {r.id: {c.after for c in r.all_conditions() if isinstance(c, After)} for r in rules}
+        ordered: list[Rule] = []
+        placed: set[str] = set()
+        while len(ordered) < len(rules):
+            for rule in rules:
+                if rule.id not in placed and needs[rule.id] <= placed:
+                    ordered.append(rule)
+                    placed.add(rule.id)
+        return ordered
+
+    def decide(self) -> list[Finding]:
+        out: list[Finding] = []
+        for rule in self._ordered_rules():
+            found = self._rule(rule)
+            self.awarded_years[rule.id] = {f.year for f in found if f.status == "eligible" and f.year is not None}
+            out.extend(found)
+        self._apply_groups(out)
+        return out
+
+    # -------------------------------------------------------------- per rule
+
+    def _base(self, rule: Rule, fact: Fact) -> dict:
+        policy = self.rs.policy_of(rule.id)
+        notes = list(rule.notes) + list(fact.notes)
+        if rule.award.note:
+            notes.append(rule.award.note)
+        return dict(
+            rule_id=rule.id, policy_id=policy.id, year=fact.year, title=rule.title,
+            title_en=rule.title_en, amount_kind=rule.award.kind, subject=fact.label,
+            level="city" if policy.area.wuhan else "district",
+            interpretations=list(rule.interpretations),
+            clause=Clause(quote=rule.quote, section=rule.section, policy_title=policy.title,
+                          source=policy.source),
+            contacts=list(rule.contacts), notes=notes, notes_en=list(rule.notes_en),
+        )
+
+    def _rule(self, rule: Rule) -> list[Finding]:
+        policy = self.rs.policy_of(rule.id)
+        fired = engine.rule_matches(rule, self.matches)
+        tiers = rule.all_tiers()
+        findings: list[Finding] = []
+        granted: dict[str, int] = {}
+        for fact in self.facts:
+            if fact.subject != rule.subject:
+                continue
+            explainer = Explainer(fact, self.awarded)
+            selected = explainer.judge_all(rule.select)
+            if selected.value is not True:
+                continue
+            base = self._base(rule, fact)
+            if not policy.area.contains(fact.values["district"]):
+                where = policy.area.text()
+                findings.append(Finding(**base, status="not_applicable", amount_wan=None, reasons=[Reason(
+                    text=f"企业所在地（{fact.values['district']}）不在本政策适用区域（{where}）",
+                    text_en="The company is outside the policy's area", passed=False, field="district")]))
+                self._check(rule, fact, fired, [])
+                continue
+            if not policy.window.contains(fact.year, fact.date):
+                when = fact.date.isoformat() if fact.date else f"{fact.year}年"
+                text = f"事件时间（{when}）不在政策期限（{policy.window.text()}）内"
+                if policy.window_note:
+                    text += f"；{policy.window_note}"
+                findings.append(Finding(**base, status="not_applicable", amount_wan=None, reasons=[Reason(
+                    text=text, text_en="The event falls outside the policy's period", passed=False,
+                    field="year")]))
+                self._check(rule, fact, fired, [])
+                continue
+            context = [Reason(
+                text=f"{fact.label}，企业位于{fact.values['district']}，在政策适用区域和期限内",
+                text_en="Inside the policy's area and period", passed=True), *selected.reasons]
+            common = and_all([Judgement(True, context), explainer.judge_all(rule.conditions)])
+            judged = [(tier, and_all([common, explainer.judge_all(tier.conditions)])) for tier in tiers]
+            self._check(rule, fact, fired, [t.id for t, j in judged if j.value is True])
+            findings.extend(self._from_tiers(rule, fact, base, judged, granted))
+        return findings
+
+    def _check(self, rule: Rule, fact: Fact, fired: set[tuple[str, str]], true_tiers: list[str]) -> None:
+        """The explanation must agree with the engine, tier by tier."""
+        engine_tiers = sorted(t for t, fid in fired if fid == fact.id)
+        if engine_tiers != sorted(true_tiers):
+            raise engine.EngineError(
+                f"engine and explanation disagree for {rule.id} on {fact.id}: "
+                f"engine {engine_tiers}, explanation {sorted(true_tiers)}")
+
+    def _amount(self, rule: Rule, tier, fact: Fact) -> tuple[Decimal | None, Judgement | None]:
+        award = rule.award
+        if award.kind == "fixed":
+            return tier.amount_wan, None
+        if award.kind == "per_unit":
+            units = fact.get(award.unit_field)
+            if units is None:
+                return None, None
+            return normalize(award.per_unit_wan * units), Judgement(True, [Reason(
+                text=f"{format_wan(award.per_unit_wan)} × {units}{award.unit_label or ''} = "
+                     f"{format_wan(award.per_unit_wan * units)}", passed=True)])
+        if award.kind == "pass_through":
+            value = fact.get(award.field)
+            return (normalize(value) if value is not None else None), None
+        return None, None
+
+    def _from_tiers(self, rule: Rule, fact: Fact, base: dict,
+                    judged: list[tuple], granted: dict[str, int]) -> list[Finding]:
+        true = [(t, j) for t, j in judged if j.value is True]
+        if true:
+            chosen = true[:1] if rule.hit_policy == "highest" else true
+            out = []
+            for tier, judgement in chosen:
+                reasons = list(judgement.reasons)
+                amount, extra = self._amount(rule, tier, fact)
+                if extra:
+                    reasons += extra.reasons
+                status = "eligible"
+                missing: list[str] = []
+                if amount is None and rule.award.kind == "pass_through":
+                    status = "needs_info"
+                    spec_field = rule.award.field
+                    missing = ["tech_upgrade_projects[].new_local_fiscal_revenue_wan（地方新增财力）"]
+                    reasons.append(Reason(text=f"{fact.year}年地方新增财力未填写", passed=None,
+                                          field=spec_field, missing=missing[0]))
+                notes = list(base["notes"])
+                if rule.hit_policy == "highest" and len(true) > 1:
+                    others = "、".join(t.title for t, _ in true[1:])
+                    notes.append(f"同年亦满足{others}；按只奖最高一档，不重复奖励。")
+                scope = self._scope(rule, tier, fact)
+                if status == "eligible" and scope is not None:
+                    if scope in granted:
+                        status = "not_eligible"
+                        reasons.append(Reason(
+                            text=f"本奖励为一次性奖励，已于{granted[scope]}年获得",
+                            text_en=f"One-time award, already granted in {granted[scope]}", passed=False))
+                    else:
+                        granted[scope] = fact.year
+                out.append(Finding(**{**base, "notes": notes}, status=status, amount_wan=amount,
+                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                                   reasons=reasons, missing=missing))
+            return out
+        unknown = [(t, j) for t, j in judged if j.value is None]
+        if unknown:
+            tier, judgement = unknown[0]
+            amount, _ = self._amount(rule, tier, fact)
+            missing = sorted({r.missing for r in judgement.reasons if r.missing})
+            return [Finding(**base, status="needs_info", amount_wan=amount,
+                            tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                            reasons=judgement.reasons, missing=missing)]
+        tier, judgement = min(reversed(judged), key=_closeness)
+        reasons = judgement.reasons
+        if rule.hint_unlisted:
+            reasons = reasons + [Reason(text=rule.hint_unlisted, passed=False)]
+        return [Finding(**base, status="not_eligible", amount_wan=None,
+                        tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                        reasons=reasons)]
+
+    def _scope(self, rule: Rule, tier, fact: Fact) -> str | None:
+        if rule.once == "company":
+            return rule.id
+        if rule.once == "tier":
+            return f"{rule.id}#{tier.id}"
+        if rule.once == "subject":
+            return f"{rule.id}@{fact.key}"
+        return None
+
+    def _apply_groups(self, findings: list[Finding]) -> None:
+        """Cross-rule hit policies, e.g. city and district awards for one event (INTERP-GEN-2)."""
+        for group in self.rs.groups:
+            members = [f for f in findings if f.rule_id in group.rules]
+            for f in members:
+                for iid in group.interpretations:
+                    if iid not in f.interpretations:
+                        f.interpretations.append(iid)
+            if group.hit_policy != "highest":
+                continue
+            by_year: dict[int | None, list[Finding]] = {}
+            for f in members:
+                if f.status == "eligible":
+                    by_year.setdefault(f.year, []).append(f)
+            for same in by_year.values():
+                same.sort(key=lambda f: f.amount_wan or Decimal(0), reverse=True)
+                for loser in same[1:]:
+                    loser.status = "not_eligible"
+                    loser.reasons.append(Reason(
+                        text=f"与「{same[0].title}」属同一事件，按就高原则不重复享受",
+                        text_en=f"Same event as {same[0].rule_id}; only the higher award applies",
+                        passed=False))
+
+
+def _closeness(item: tuple) -> tuple:
+    """Which failed tier to explain: the next award still open (not a one-time level already
+    used), then the fewest failed conditions, then the smallest money gap."""
+    _, judgement = item
+    failed = [r for r in judgement.reasons if r.passed is False]
+    used = any(r.code == "reached_before" for r in failed)
+    gaps = [r.gap_wan for r in failed if r.gap_wan is not None]
+    return (used, len(failed), 0 if gaps else 1, max(gaps) if gaps else Decimal(0))
+
+
+def scale_hints(ruleset: RuleSet, profile: Profile, facts: list[Fact]) -> list[Hint]:
+    """Revenue meets the national 规上/限上 line but the company has not entered the register."""
+    entered = profile.scale_entry_year
+    hints: list[Hint] = []
+    for fact in facts:
+        if fact.subject != "company_year" or (entered is not None and entered <= fact.year):
+            continue
+        for line in ruleset.scale_lines:
+            if profile.sector not in line.sectors or fact.year < line.since:
+                continue
+            if line.until is not None and fact.year > line.until:
+                continue
+            value = fact.get(line.field)
+            if value is not None and value >= line.min_wan:
+                hints.append(Hint(
+                    kind="scale_entry", year=fact.year,
+                    text=f"{fact.year}年{'主营业务收入' if line.field == 'main_revenue_wan' else '营业收入'}"
+                         f"{format_wan(value)}已达到{line.label}的标准，但尚未填写入库纳统年度。"
+                         f"可向统计部门申请入库；入库后可申报进规/进限奖励。此为提示，不是奖励。",
+                    text_en=f"In {fact.year} revenue meets the national line ({line.label}) but no "
+                            "register entry is recorded: you may apply to the statistics bureau. A hint, not an award."))
+                break
+    return hints[-1:]

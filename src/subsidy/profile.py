@@ -1,0 +1,1149 @@
+"""The company profile: the one input every face hands to the calculator (CONTRACT.md).
+
+Why it is strict: other systems (a district's claim register, tax or statistics exports, an
+official's script) write these files, and a silently ignored key or a mistyped figure would
+become a wrong award. So unknown keys are refused, money is exact, years are plausible, and
+every refusal names the field and says what is expected, in Chinese and English, all at once
+(one round trip for the person fixing the file, not one per mistake).
+
+Why money is :class:`~decimal.Decimal`: sums of 万元 must be exact (0.1 + 0.2 is 0.3). JSON
+text is therefore parsed with ``parse_float=Decimal`` and never passes through a binary float;
+at most six decimal places are accepted because the engine carries money as integer 分
+(see :mod:`subsidy.money`).
+
+Why absence is kept: only ``name``, ``district`` and ``sector`` are required. A missing figure
+stays ``None`` so that a rule needing it answers *needs information*, never a guess. For the
+same reason ``industry_tags`` absent (``None``: not stated) differs from ``[]`` (stated: none of
+the five priority industries).
+
+Public API: :class:`Profile` and its parts, :func:`parse_profile`, :func:`load_profile`,
+:func:`validate_profile`, :func:`dump_profile`, :func:`profile_json_schema`,
+:class:`ProfileError` / :class:`Problem`, :data:`FIELD_LABELS` / :data:`FIELD_LABELS_EN` /
+:func:`field_label`, and the credit-code check :func:`credit_code_check_char` /
+:func:`is_valid_credit_code`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from subsidy import vocab
+from subsidy.money import MAX_PLACES, normalize, to_json_number
+
+__all__ = [
+    "CREDIT_CODE_CHARSET",
+    "CREDIT_CODE_WEIGHTS",
+    "FIELD_LABELS",
+    "FIELD_LABELS_EN",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "Incubator",
+    "IncubatorRecognition",
+    "IncubatorYear",
+    "Listing",
+    "ParkRating",
+    "Problem",
+    "Profile",
+    "ProfileError",
+    "Recognition",
+    "TalentProject",
+    "TechUpgradeProject",
+    "YearFigures",
+    "credit_code_check_char",
+    "dump_profile",
+    "field_label",
+    "is_valid_credit_code",
+    "load_profile",
+    "parse_profile",
+    "profile_json_schema",
+    "validate_profile",
+]
+
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+MAX_MONEY_INTEGER_DIGITS = 15
+"""Amounts below 10^15 万元 only: a technical bound (far above any company), so that with six
+decimal places every amount fits Decimal's 28-digit context and is never rounded silently."""
+
+# --------------------------------------------------------------------------------------------
+# 统一社会信用代码 (GB 32100-2015)
+# --------------------------------------------------------------------------------------------
+
+CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+"""The 31 characters of a unified social credit code (no I, O, S, V, Z)."""
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+"""Weights of positions 1..17 (3^(i-1) mod 31) in the check-character sum."""
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The check character (18th) of a unified social credit code from its first 17 characters.
+
+    Lower case is accepted. Raises ValueError when ``first17`` is not 17 characters of the
+    code's charset.
+    """
+    text = first17.upper()
+    if len(text) != 17:
+        raise ValueError(f"need the first 17 characters, got {len(text)}: {first17!r}")
+    bad = [ch for ch in text if ch not in CREDIT_CODE_CHARSET]
+    if bad:
+        raise ValueError(f"characters not allowed in a credit code: {''.join(bad)!r}")
+    total = sum(
+        CREDIT_CODE_CHARSET.index(ch) * w for ch, w in zip(text, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
+
+
+def is_valid_credit_code(code: object) -> bool:
+    """True when ``code`` is 18 characters of the charset with a correct check character.
+
+    Lower case and surrounding blanks are accepted, as in the profile. Only the GB 32100
+    check character is verified, not whether the code was ever issued.
+    """
+    if not isinstance(code, str):
+        return False
+    text = code.strip().upper()
+    if len(text) != 18 or any(ch not in CREDIT_CODE_CHARSET for ch in text):
+        return False
+    return credit_code_check_char(text[:17]) == text[17]
+
+
+# --------------------------------------------------------------------------------------------
+# Field labels (the UI shows them; error messages use them)
+# --------------------------------------------------------------------------------------------
+
+FIELD_LABELS: dict[str, str] = {
+    "name": "企业名称",
+    "credit_code": "统一社会信用代码",
+    "district": "所在区",
+    "sector": "行业门类",
+    "industry_tags": "重点产业",
+    "scale_entry_year": "入库纳统年份（首次进入规上/限上）",
+    "prior_peak_revenue_wan": "此前最高营业收入",
+    "prior_peak_main_revenue_wan": "此前最高主营业务收入",
+    "years": "年度数据",
+    "year": "年份",
+    "revenue_wan": "营业收入",
+    "main_business_revenue_wan": "主营业务收入",
+    "district_fiscal_contribution_wan": "区级财政贡献",
+    "listings": "上市情况",
+    "board": "上市板块",
+    "date": "日期",
+    "listings.date": "上市日期",
+    "exchange": "交易所",
+    "recognitions": "认定与称号",
+    "title": "称号",
+    "recognitions.year": "认定年份",
+    "recognitions.name": "名称（如单项冠军产品名称）",
+    "incubator": "孵化载体",
+    "kind": "载体类型",
+    "recognition": "孵化器认定",
+    "level": "认定级别",
+    "recognition.year": "认定年份",
+    "yearly": "年度运营数据",
+    "resident_enterprises": "入驻企业总数",
+    "new_enterprises": "新增企业数",
+    "hightech_cultivated": "培育高新技术企业数",
+    "talent_projects": "高端人才项目",
+    "programme": "人才计划",
+    "talent_projects.year": "立项年份",
+    "leader": "项目负责人",
+    "talent_projects.name": "项目名称",
+    "tech_upgrade_projects": "技术改造项目",
+    "tech_upgrade_projects.name": "项目名称",
+    "in_catalogue": "符合《湖北省工业企业技术改造指导目录》方向",
+    "accepted_year": "验收年份",
+    "completed": "已完工",
+    "new_local_fiscal_revenue_wan": "地方新增财力",
+    "park_rating": "园区星级评定",
+    "stars": "星级",
+    "park_rating.year": "评定年份",
+    "park_kind": "园区类型",
+}
+"""Chinese label of each profile field. Keys are a field name, or ``parent.field`` where the
+same name means different things (``recognitions.name`` is a product name, not the company's).
+Use :func:`field_label` to resolve a full path such as ``years[1].revenue_wan``."""
+
+FIELD_LABELS_EN: dict[str, str] = {
+    "name": "company name",
+    "credit_code": "unified social credit code",
+    "district": "district",
+    "sector": "sector",
+    "industry_tags": "priority industries",
+    "scale_entry_year": "year first included in 规上/限上 statistics",
+    "prior_peak_revenue_wan": "highest earlier operating revenue",
+    "prior_peak_main_revenue_wan": "highest earlier main business revenue",
+    "years": "yearly figures",
+    "year": "year",
+    "revenue_wan": "operating revenue",
+    "main_business_revenue_wan": "main business revenue",
+    "district_fiscal_contribution_wan": "district fiscal contribution",
+    "listings": "listings",
+    "board": "board",
+    "date": "date",
+    "listings.date": "listing date",
+    "exchange": "exchange",
+    "recognitions": "recognitions",
+    "title": "title",
+    "recognitions.year": "year of recognition",
+    "recognitions.name": "name (e.g. of the single-champion product)",
+    "incubator": "incubator",
+    "kind": "kind of carrier",
+    "recognition": "incubator recognition",
+    "level": "recognition level",
+    "recognition.year": "year of recognition",
+    "yearly": "yearly operating figures",
+    "resident_enterprises": "resident enterprises",
+    "new_enterprises": "new enterprises",
+    "hightech_cultivated": "high-tech enterprises cultivated",
+    "talent_projects": "talent projects",
+    "programme": "talent programme",
+    "talent_projects.year": "project year",
+    "leader": "project leader",
+    "talent_projects.name": "project name",
+    "tech_upgrade_projects": "technology-upgrade projects",
+    "tech_upgrade_projects.name": "project name",
+    "in_catalogue": "in the direction of the Hubei technology-upgrade catalogue",
+    "accepted_year": "year of acceptance",
+    "completed": "completed",
+    "new_local_fiscal_revenue_wan": "new local fiscal revenue",
+    "park_rating": "park star rating",
+    "stars": "stars",
+    "park_rating.year": "year of rating",
+    "park_kind": "kind of park",
+}
+"""English counterpart of :data:`FIELD_LABELS`, same keys."""
+
+_PATH_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def field_label(path: str, lang: str = "zh") -> str:
+    """The label of the field a path points at: ``years[1].revenue_wan`` → 营业收入.
+
+    The innermost ``parent.field`` key wins over the bare field name; an unknown field gives
+    the path itself.
+    """
+    labels = FIELD_LABELS_EN if lang.lower().startswith("en") else FIELD_LABELS
+    names = _PATH_PART.findall(path.split('["')[0])
+    if not names:
+        return path
+    if len(names) >= 2 and f"{names[-2]}.{names[-1]}" in labels:
+        return labels[f"{names[-2]}.{names[-1]}"]
+    return labels.get(names[-1], path)
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar types with their own, bilingual refusals
+# --------------------------------------------------------------------------------------------
+
+
+def _fail(kind: str, zh: str, en: str, **extra: str) -> PydanticCustomError:
+    """A validation error whose context carries the reason in both languages.
+
+    ``extra`` may carry ``at`` (a path suffix, e.g. ``[1].year``, for errors raised on a whole
+    list) and ``value`` (the offending value to show instead of the whole input).
+    """
+    return PydanticCustomError(kind, "{en}", {"zh": zh, "en": en, **extra})
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+
+_MONEY_EXPECTED_ZH = '应为金额（万元），填数字或数字字符串，例如 1500 或 "2300.5"'
+_MONEY_EXPECTED_EN = (
+    'expected an amount in 万元, as a number or a numeric string, e.g. 1500 or "2300.5"'
+)
+
+
+def _money(value: object) -> Decimal:
+    """Validate an amount in 万元: exact, finite, >= 0, at most six decimal places.
+
+    Accepts int, Decimal (what the loader makes of JSON decimals), numeric strings, and
+    float only for Python callers (its shortest repr is taken as the intended decimal).
+    Booleans are refused although Python counts them as ints: ``true`` is no amount.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise _fail("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise _fail("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN) from None
+        if number.is_finite() and not _NUMBER_TEXT.fullmatch(text):
+            # Decimal also reads "1_000"; a register export should not rely on that.
+            raise _fail("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    else:
+        number = Decimal(value)
+    if not number.is_finite():
+        raise _fail(
+            "money_not_finite",
+            "应为有限的金额（万元），不能是 NaN 或 Infinity",
+            "expected a finite amount in 万元, not NaN or Infinity",
+        )
+    if number.is_zero():
+        return Decimal(0)
+    if number < 0:
+        raise _fail(
+            "money_negative", "应为不小于 0 的金额（万元）", "expected an amount >= 0 in 万元"
+        )
+    if number.adjusted() >= MAX_MONEY_INTEGER_DIGITS:
+        raise _fail(
+            "money_too_large",
+            f"金额过大，应小于 10^{MAX_MONEY_INTEGER_DIGITS} 万元（请确认单位是万元）",
+            f"amount too large; expected less than 10^{MAX_MONEY_INTEGER_DIGITS} 万元 "
+            "(is the unit 万元?)",
+        )
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked above
+    significant = list(digits)
+    while exponent < 0 and significant and significant[-1] == 0:
+        significant.pop()
+        exponent += 1
+    if exponent < -MAX_PLACES:
+        raise _fail(
+            "money_places",
+            f"最多 {MAX_PLACES} 位小数（万元，即精确到分）",
+            f"at most {MAX_PLACES} decimal places of 万元 (i.e. to the fen)",
+        )
+    return normalize(number)
+
+
+def _whole_number(value: object) -> int | None:
+    """An int from an int, an integral number or a string of digits; None when not whole.
+
+    Booleans are not numbers here (JSON ``true`` is a mistake, not 1).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if number.is_finite() and number == number.to_integral_value():
+            return int(number)
+        return None
+    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def _year(value: object) -> int:
+    """A calendar year 1990..2100 — the range a figure of this calculator can belong to."""
+    year = _whole_number(value)
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        raise _fail(
+            "year",
+            f"应为 {MIN_YEAR} 至 {MAX_YEAR} 之间的整数年份",
+            f"expected a whole-number year from {MIN_YEAR} to {MAX_YEAR}",
+        )
+    return year
+
+
+def _count(value: object) -> int:
+    """A count of enterprises: a whole number >= 0."""
+    count = _whole_number(value)
+    if count is None or count < 0:
+        raise _fail("count", "应为不小于 0 的整数", "expected a whole number >= 0")
+    return count
+
+
+def _stars(value: object) -> int:
+    """A star rating: 1 to 5."""
+    stars = _whole_number(value)
+    if stars is None or not 1 <= stars <= 5:
+        raise _fail(
+            "stars", "应为 1 至 5 的整数（星级）", "expected a whole number of stars from 1 to 5"
+        )
+    return stars
+
+
+def _date(value: object) -> object:
+    """Let only dates and ISO date strings through: a bare number is no date (no timestamps)."""
+    if isinstance(value, bool | int | float | Decimal):
+        raise _fail(
+            "date",
+            "应为日期，格式 YYYY-MM-DD（例如 2020-07-22）",
+            "expected a date as YYYY-MM-DD (e.g. 2020-07-22)",
+        )
+    return value.strip() if isinstance(value, str) else value
+
+
+def _strip(value: object) -> object:
+    """Surrounding blanks are never meant (a pasted name, a form field)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _optional_text(value: object) -> object:
+    """Blank optional text means "not given" — what an empty form field sends."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _credit_code(value: object) -> object:
+    """Normalise and check a 统一社会信用代码; blank means not given."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _fail(
+            "credit_code_type",
+            "应为 18 位的统一社会信用代码（文字）",
+            "expected an 18-character unified social credit code (text)",
+        )
+    code = value.strip().upper()
+    if not code:
+        return None
+    if len(code) != 18:
+        raise _fail(
+            "credit_code_length",
+            f"统一社会信用代码应为 18 位，实际为 {len(code)} 位",
+            f"a unified social credit code has 18 characters, this one has {len(code)}",
+        )
+    bad = "".join(sorted({ch for ch in code if ch not in CREDIT_CODE_CHARSET}))
+    if bad:
+        raise _fail(
+            "credit_code_charset",
+            f"含有不允许的字符 {bad}（只允许数字和 ABCDEFGHJKLMNPQRTUWXY）",
+            f"contains characters not allowed: {bad} (only digits and ABCDEFGHJKLMNPQRTUWXY)",
+        )
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        raise _fail(
+            "credit_code_check",
+            f"校验位（第 18 位）应为 {expected}，实为 {code[17]}（GB 32100-2015），请核对是否抄错",
+            f"the check character (18th) should be {expected}, not {code[17]} "
+            "(GB 32100-2015); please check for a typo",
+        )
+    return code
+
+
+_PROGRAMME_BY_LABEL = {lab.zh: code for code, lab in vocab.TALENT_PROGRAMMES.items()}
+
+
+def _programme(value: object) -> str:
+    """A talent programme: a known code, a known Chinese name (stored as its code), or any
+    other non-empty name an official adds ("等" in the clause)."""
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(
+            "programme",
+            "应为人才计划的代码或名称，不能为空（例如 yellow_crane 或 黄鹤英才）",
+            "expected a talent programme code or name, not empty (e.g. yellow_crane)",
+        )
+    text = value.strip()
+    return _PROGRAMME_BY_LABEL.get(text.strip("\"'“”「」"), text)
+
+
+_MONEY_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^\s*\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"},
+    ]
+}
+_CREDIT_CODE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^\s*([0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18})?\s*$"},
+        {"type": "null"},
+    ]
+}
+_YEAR_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}
+
+Money = Annotated[Decimal, PlainValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
+"""万元 as an exact Decimal, >= 0, at most six decimal places."""
+Year = Annotated[int, PlainValidator(_year), WithJsonSchema(_YEAR_SCHEMA)]
+Count = Annotated[int, PlainValidator(_count), WithJsonSchema({"type": "integer", "minimum": 0})]
+Stars = Annotated[
+    int, PlainValidator(_stars), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 5})
+]
+Text = Annotated[str, Field(min_length=1), BeforeValidator(_strip)]
+"""Required text, stripped; blank is refused (as missing content)."""
+OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
+ListingDate = Annotated[dt.date, BeforeValidator(_date)]
+
+DistrictCode = Literal[tuple(vocab.DISTRICTS)]  # type: ignore[valid-type]
+SectorCode = Literal[tuple(vocab.SECTORS)]  # type: ignore[valid-type]
+IndustryTag = Literal[tuple(vocab.INDUSTRY_TAGS)]  # type: ignore[valid-type]
+BoardCode = Literal[tuple(vocab.BOARDS)]  # type: ignore[valid-type]
+TitleCode = Literal[tuple(vocab.RECOGNITION_TITLES)]  # type: ignore[valid-type]
+IncubatorKind = Literal[tuple(vocab.INCUBATOR_KINDS)]  # type: ignore[valid-type]
+IncubatorLevel = Literal[tuple(vocab.INCUBATOR_LEVELS)]  # type: ignore[valid-type]
+ParkKind = Literal[tuple(vocab.PARK_KINDS)]  # type: ignore[valid-type]
+
+_FIELD_VOCAB: dict[str, dict[str, vocab.Label]] = {
+    "district": vocab.DISTRICTS,
+    "sector": vocab.SECTORS,
+    "industry_tags": vocab.INDUSTRY_TAGS,
+    "board": vocab.BOARDS,
+    "title": vocab.RECOGNITION_TITLES,
+    "kind": vocab.INCUBATOR_KINDS,
+    "level": vocab.INCUBATOR_LEVELS,
+    "park_kind": vocab.PARK_KINDS,
+}
+"""Which vocabulary an enumerated field is checked against (for the error message)."""
+
+
+def _choices(codes: dict[str, vocab.Label]) -> str:
+    return "、".join(f"{c}（{lab.zh}）" if c != lab.zh else c for c, lab in codes.items())
+
+
+def _described(zh: str, en: str, codes: dict[str, vocab.Label] | None = None) -> str:
+    """A bilingual field description for the JSON Schema, listing codes with labels."""
+    text = f"{zh} / {en}"
+    if codes:
+        text += "。可选值 / allowed: " + "; ".join(
+            f"{lab.zh} / {lab.en}" if c == lab.zh else f"{c} = {lab.zh} / {lab.en}"
+            for c, lab in codes.items()
+        )
+    return text
+
+
+def _model_config(title: str, description: str) -> ConfigDict:
+    return ConfigDict(
+        extra="forbid",
+        title=title,
+        json_schema_extra={"description": description},
+    )
+
+
+def _check_unique_years(items: list[Any], what_zh: str, what_en: str) -> list[Any]:
+    """Refuse two entries for one year (which would be summed or one silently lost); sort."""
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        if item.year in seen:
+            raise _fail(
+                "duplicate_year",
+                f"{item.year} 年重复出现，{what_zh}每年只能有一条",
+                f"year {item.year} appears more than once; one {what_en} entry per year",
+                at=f"[{index}].year",
+                value=str(item.year),
+            )
+        seen.add(item.year)
+    return sorted(items, key=lambda item: item.year)
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+
+class YearFigures(BaseModel):
+    """One year's figures; each may be missing (then a rule needing it says so)."""
+
+    model_config = _model_config(
+        "年度数据 / Yearly figures", "一年的数据，金额单位万元 / One year's figures, money in 万元"
+    )
+
+    year: Year = Field(description="年份（1990–2100） / Year (1990–2100)")
+    revenue_wan: Money | None = Field(
+        None, description="营业收入（万元，≥ 0） / Operating revenue in 万元, >= 0"
+    )
+    main_business_revenue_wan: Money | None = Field(
+        None, description="主营业务收入（万元，≥ 0） / Main business revenue in 万元, >= 0"
+    )
+    district_fiscal_contribution_wan: Money | None = Field(
+        None, description="区级财政贡献（万元，≥ 0） / District fiscal contribution in 万元, >= 0"
+    )
+
+
+class Listing(BaseModel):
+    """A listing of the company's shares; the date decides which policy window applies."""
+
+    model_config = _model_config("上市 / Listing", "一次上市 / One listing")
+
+    board: BoardCode = Field(description=_described("上市板块", "Board", vocab.BOARDS))
+    date: ListingDate = Field(description="上市日期 YYYY-MM-DD / Listing date YYYY-MM-DD")
+    exchange: OptionalText = Field(
+        None, description="交易所（可选，如 香港联交所） / Exchange (optional, e.g. HKEX)"
+    )
+
+
+class Recognition(BaseModel):
+    """One recognition. A single-champion *product* entry is one product (awards are per product)."""
+
+    model_config = _model_config("认定 / Recognition", "一项认定或称号 / One recognition or title")
+
+    title: TitleCode = Field(description=_described("称号", "Title", vocab.RECOGNITION_TITLES))
+    year: Year = Field(description="认定年份 / Year of recognition")
+    name: OptionalText = Field(
+        None,
+        description="名称（可选，如单项冠军产品名称） / Name (optional, e.g. the product's name)",
+    )
+
+
+class IncubatorRecognition(BaseModel):
+    """Recognition of the carrier as an incubator at some level."""
+
+    model_config = _model_config(
+        "孵化器认定 / Incubator recognition", "孵化器认定级别和年份 / Level and year"
+    )
+
+    level: IncubatorLevel = Field(
+        description=_described("认定级别", "Level", vocab.INCUBATOR_LEVELS)
+    )
+    year: Year = Field(description="认定年份 / Year of recognition")
+
+
+class IncubatorYear(BaseModel):
+    """One year of an incubator's operation; counts may be missing."""
+
+    model_config = _model_config(
+        "孵化载体年度数据 / Incubator year", "一年的运营数据 / One year's operating figures"
+    )
+
+    year: Year = Field(description="年份 / Year")
+    resident_enterprises: Count | None = Field(
+        None, description="入驻企业总数 / Resident enterprises"
+    )
+    new_enterprises: Count | None = Field(
+        None, description="新增企业数 / New enterprises that year"
+    )
+    hightech_cultivated: Count | None = Field(
+        None, description="当年培育的高新技术企业数 / High-tech enterprises cultivated that year"
+    )
+
+
+class Incubator(BaseModel):
+    """The company as operator of an innovation carrier (the applicant is the institution)."""
+
+    model_config = _model_config(
+        "孵化载体 / Incubator", "企业运营的科技创新载体 / Carrier operated by the company"
+    )
+
+    kind: IncubatorKind = Field(
+        description=_described("载体类型", "Kind of carrier", vocab.INCUBATOR_KINDS)
+    )
+    recognition: IncubatorRecognition | None = Field(
+        None, description="孵化器认定（可选） / Incubator recognition (optional)"
+    )
+    yearly: list[IncubatorYear] = Field(
+        default_factory=list,
+        description="年度运营数据，每年一条 / Yearly operating figures, one per year",
+    )
+
+    @field_validator("yearly")
+    @classmethod
+    def _unique_yearly(cls, items: list[IncubatorYear]) -> list[IncubatorYear]:
+        return _check_unique_years(items, "年度运营数据", "yearly")
+
+
+class TalentProject(BaseModel):
+    """A project led by a high-end talent of some programme."""
+
+    model_config = _model_config(
+        "高端人才项目 / Talent project", "一个人才项目 / One talent project"
+    )
+
+    programme: Annotated[
+        str, PlainValidator(_programme), WithJsonSchema({"type": "string", "minLength": 1})
+    ] = Field(
+        description=_described(
+            "人才计划（已知代码，或官员认可的其他计划名称）",
+            "Talent programme (a known code, or another programme's name)",
+            vocab.TALENT_PROGRAMMES,
+        )
+    )
+    year: Year = Field(description="立项年份 / Project year")
+    leader: OptionalText = Field(None, description="项目负责人（可选） / Project leader (optional)")
+    name: OptionalText = Field(None, description="项目名称（可选） / Project name (optional)")
+
+
+class TechUpgradeProject(BaseModel):
+    """A technology-upgrade project; its 地方新增财力 is passed through for three years."""
+
+    model_config = _model_config(
+        "技术改造项目 / Technology-upgrade project", "一个技改项目 / One project"
+    )
+
+    name: Text = Field(description="项目名称 / Project name")
+    in_catalogue: bool | None = Field(
+        None,
+        description="是否符合《湖北省工业企业技术改造指导目录》方向 / "
+        "In the direction of the Hubei industrial technology-upgrade catalogue",
+    )
+    accepted_year: Year | None = Field(
+        None, description="经信、发改部门验收合格的年份 / Year accepted by 经信 and 发改"
+    )
+    completed: bool | None = Field(
+        None, description="项目是否完工 / Whether the project is completed"
+    )
+    new_local_fiscal_revenue_wan: Annotated[
+        dict[Year, Money],
+        WithJsonSchema(
+            {
+                "type": "object",
+                "propertyNames": {"pattern": r"^\s*[0-9]{4}\s*$"},
+                "additionalProperties": _MONEY_SCHEMA,
+            }
+        ),
+    ] = Field(
+        default_factory=dict,
+        description='各年地方新增财力（万元），键为年份，如 {"2020": 50} / '
+        'New local fiscal revenue by year in 万元, keyed by year, e.g. {"2020": 50}',
+    )
+
+    @field_validator("new_local_fiscal_revenue_wan")
+    @classmethod
+    def _sorted_years(cls, figures: dict[int, Decimal]) -> dict[int, Decimal]:
+        return dict(sorted(figures.items()))
+
+
+class ParkRating(BaseModel):
+    """A 新两园 star rating of a park the company operates."""
+
+    model_config = _model_config(
+        "园区星级评定 / Park star rating", "年度星级评定结果 / Yearly rating"
+    )
+
+    stars: Stars = Field(description="星级 1–5 / Stars 1–5")
+    year: Year = Field(description="评定年份 / Year of rating")
+    park_kind: ParkKind | None = Field(
+        None,
+        description=_described("园区类型（可选）", "Kind of park (optional)", vocab.PARK_KINDS),
+    )
+
+
+class Profile(BaseModel):
+    """A company's profile: who it is, where, and the figures and events the rules read."""
+
+    model_config = _model_config(
+        "企业档案 / Company profile",
+        "武汉产业政策奖补资格计算器的输入；金额单位万元 / "
+        "Input of the Wuhan incentive eligibility calculator; money in 万元 (10,000 yuan)",
+    )
+
+    name: Text = Field(description="企业名称 / Company name")
+    credit_code: Annotated[
+        str | None, BeforeValidator(_credit_code), WithJsonSchema(_CREDIT_CODE_SCHEMA)
+    ] = Field(
+        None,
+        description="统一社会信用代码，18 位，校验位按 GB 32100-2015 核对 / "
+        "Unified social credit code, 18 characters, check character verified (GB 32100-2015)",
+    )
+    district: DistrictCode = Field(
+        description=_described(
+            "所在区或功能区（工商注册地、税务征管关系及统计关系均在该区）",
+            "Wuhan district or functional zone (registration, tax and statistics all there)",
+            vocab.DISTRICTS,
+        )
+    )
+    sector: SectorCode = Field(description=_described("行业门类", "Sector", vocab.SECTORS))
+    industry_tags: list[IndustryTag] | None = Field(
+        None,
+        description=_described(
+            "重点产业（可选；不填表示未说明，[] 表示均不属于）",
+            "Priority industries (optional; absent = not stated, [] = none)",
+            vocab.INDUSTRY_TAGS,
+        ),
+    )
+    scale_entry_year: Year | None = Field(
+        None,
+        description="首次入库纳统（规上/限上）年份 / Year first included in 规上/限上 statistics",
+    )
+    prior_peak_revenue_wan: Money | None = Field(
+        None,
+        description="years 首年之前任一年的最高营业收入（万元；0 = 此前没有收入） / "
+        "Highest operating revenue of any year before the first in years (万元; 0 = none)",
+    )
+    prior_peak_main_revenue_wan: Money | None = Field(
+        None,
+        description="years 首年之前任一年的最高主营业务收入（万元） / "
+        "Highest main business revenue of any year before the first in years (万元)",
+    )
+    years: list[YearFigures] = Field(
+        default_factory=list, description="年度数据，每年一条 / Yearly figures, one entry per year"
+    )
+    listings: list[Listing] = Field(default_factory=list, description="上市情况 / Listings")
+    recognitions: list[Recognition] = Field(
+        default_factory=list, description="认定与称号，每项一条 / Recognitions, one entry each"
+    )
+    incubator: Incubator | None = Field(
+        None, description="运营的孵化载体（可选） / Incubator operated (optional)"
+    )
+    talent_projects: list[TalentProject] = Field(
+        default_factory=list, description="高端人才项目 / Talent projects"
+    )
+    tech_upgrade_projects: list[TechUpgradeProject] = Field(
+        default_factory=list, description="技术改造项目 / Technology-upgrade projects"
+    )
+    park_rating: ParkRating | None = Field(
+        None, description="新两园星级评定（可选） / Park star rating (optional)"
+    )
+
+    @field_validator("years")
+    @classmethod
+    def _unique_years(cls, items: list[YearFigures]) -> list[YearFigures]:
+        return _check_unique_years(items, "年度数据", "yearly-figures")
+
+    def year(self, y: int) -> YearFigures | None:
+        """The figures of year ``y``, or None when the profile has no entry for it."""
+        for figures in self.years:
+            if figures.year == y:
+                return figures
+        return None
+
+    @property
+    def in_wuhan(self) -> bool:
+        """True for any Wuhan district or functional zone (city rules apply)."""
+        return self.district != vocab.OUTSIDE_WUHAN
+
+
+_MODEL_AT: dict[str, type[BaseModel]] = {
+    "years": YearFigures,
+    "listings": Listing,
+    "recognitions": Recognition,
+    "incubator": Incubator,
+    "recognition": IncubatorRecognition,
+    "yearly": IncubatorYear,
+    "talent_projects": TalentProject,
+    "tech_upgrade_projects": TechUpgradeProject,
+    "park_rating": ParkRating,
+}
+"""Which model an object under a field name is: to list the allowed keys of an unknown one."""
+
+# --------------------------------------------------------------------------------------------
+# Problems and their bilingual messages
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a profile, located and explained in both languages.
+
+    ``field`` is a path such as ``years[1].revenue_wan``, ``district``, or ``(JSON)`` when the
+    text is not a JSON object at all. ``value`` is a short text of the offending value ("" when
+    the field is missing). The messages are complete sentences that name the field.
+    """
+
+    field: str
+    value: str
+    message_zh: str
+    message_en: str
+
+    def __str__(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"
+
+    def as_dict(self) -> dict[str, str]:
+        """JSON-ready form (CLI ``--format json``, the UI)."""
+        return asdict(self)
+
+
+class ProfileError(ValueError):
+    """A profile was refused; ``problems`` lists every reason found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        count = len(self.problems)
+        head = f"企业档案有 {count} 处问题 / the profile has {count} problem{'s' if count != 1 else ''}:"
+        return "\n".join([head, *(f"- {problem}" for problem in self.problems)])
+
+    def __str__(self) -> str:
+        return self._text()
+
+
+_VALUE_LIMIT = 60
+
+
+def _short(value: object) -> str:
+    """A short, JSON-like text of a value for messages."""
+    if isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(value)
+    return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    """Pydantic's location as a readable path: ``years[1].revenue_wan``, ``…_wan["2020"]``."""
+    text = ""
+    in_dict = False
+    for part in loc:
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif in_dict:
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
+        else:
+            text += f".{part}" if text else part
+        in_dict = part == "new_local_fiscal_revenue_wan"
+    return text or "(profile)"
+
+
+def _labelled(path: str) -> tuple[str, str]:
+    """``years[1].revenue_wan（营业收入）`` and ``years[1].revenue_wan (operating revenue)``."""
+    zh, en = field_label(path, "zh"), field_label(path, "en")
+    return (
+        f"{path}（{zh}）" if zh != path else path,
+        f"{path} ({en})" if en != path else path,
+    )
+
+
+def _reason(error: Mapping[str, Any], names: list[str]) -> tuple[str, str]:
+    """What was expected, in Chinese and English, for one pydantic error."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if "zh" in ctx and "en" in ctx:
+        return str(ctx["zh"]), str(ctx["en"])
+    leaf = names[-1] if names else ""
+    if kind in ("literal_error", "enum"):
+        codes = _FIELD_VOCAB.get(leaf) or _FIELD_VOCAB.get(names[-2] if len(names) > 1 else "")
+        if codes:
+            return (
+                f"应为以下之一：{_choices(codes)}",
+                "expected one of: "
+                + ", ".join(c if c.isascii() else f"{c} ({lab.en})" for c, lab in codes.items()),
+            )
+        return (
+            f"应为以下之一：{ctx.get('expected', '')}",
+            f"expected one of: {ctx.get('expected', '')}",
+        )
+    if kind in ("string_type", "string_unicode"):
+        return "应为文字（字符串）", "expected text (a string)"
+    if kind == "string_too_short":
+        return "不能为空", "must not be empty"
+    if kind in ("bool_type", "bool_parsing"):
+        return "应为 true 或 false", "expected true or false"
+    if kind in ("list_type", "tuple_type", "iterable_type"):
+        return "应为列表（JSON 数组 [...]）", "expected a list (a JSON array [...])"
+    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
+        return "应为对象（JSON 对象 {...}）", "expected an object (a JSON object {...})"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return (
+            "应为日期，格式 YYYY-MM-DD（例如 2020-07-22）",
+            "expected a date as YYYY-MM-DD (e.g. 2020-07-22)",
+        )
+    message = str(error.get("msg", kind))
+    return f"不符合要求（{message}）", message
+
+
+def _problem(error: Mapping[str, Any]) -> Problem:
+    """Turn one pydantic error into a Problem with full bilingual sentences."""
+    loc = tuple(error.get("loc", ()))
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    path = _path(loc) + str(ctx.get("at", ""))
+    names = [part for part in loc if isinstance(part, str) and part != "[key]"]
+    where_zh, where_en = _labelled(path)
+    if kind == "missing":
+        return Problem(
+            path,
+            "",
+            f"字段 {where_zh}：缺少此必填字段",
+            f"field {where_en}: this required field is missing",
+        )
+    if kind == "extra_forbidden":
+        parents = [n for n in names[:-1] if n in _MODEL_AT]
+        model = _MODEL_AT[parents[-1]] if parents else Profile
+        allowed = ", ".join(model.model_fields)
+        return Problem(
+            path,
+            _short(error.get("input")),
+            f"字段 {path}：不认识的字段，请检查拼写（此处允许：{allowed}）",
+            f"field {path}: unknown field; check the spelling (allowed here: {allowed})",
+        )
+    value = str(ctx["value"]) if "value" in ctx else _short(error.get("input"))
+    reason_zh, reason_en = _reason(error, names)
+    if loc and loc[-1] == "[key]":
+        return Problem(
+            path,
+            value,
+            f"字段 {where_zh}：键 {value} 无效，{reason_zh}",
+            f"field {where_en}: key {value} is invalid; {reason_en}",
+        )
+    return Problem(
+        path,
+        value,
+        f"字段 {where_zh}：值 {value} 无效，{reason_zh}",
+        f"field {where_en}: value {value} is invalid; {reason_en}",
+    )
+
+
+def _json_problem(value: str, zh: str, en: str) -> Problem:
+    return Problem("(JSON)", value, f"JSON 文本有误：{zh}", f"the JSON text is malformed: {en}")
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
+
+
+def parse_profile(data: Mapping[str, Any]) -> Profile:
+    """Validate a profile given as a mapping (e.g. parsed JSON, a form); raise ProfileError.
+
+    For exact money from JSON text use :func:`load_profile`, which never makes floats.
+    """
+    if not isinstance(data, Mapping):
+        raise ProfileError(
+            [
+                Problem(
+                    "(profile)",
+                    _short(data),
+                    f"企业档案应为对象（JSON 对象 {{...}}），实际是 {type(data).__name__}",
+                    f"a profile must be an object (a JSON object {{...}}), not {type(data).__name__}",
+                )
+            ]
+        )
+    try:
+        return Profile.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ProfileError([_problem(error) for error in exc.errors()]) from None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Refuse a key twice in one object: JSON parsers keep the last silently, we do not."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKey(key)
+        obj[key] = value
+    return obj
+
+
+def _parse_json(text: str | bytes) -> Any:
+    """JSON text → Python data, decimals as Decimal; malformed text → ProfileError "(JSON)"."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProfileError(
+                [
+                    _json_problem(
+                        f"byte {exc.start}",
+                        f"不是 UTF-8 编码的文本（第 {exc.start} 字节）",
+                        f"not UTF-8 text (byte {exc.start})",
+                    )
+                ]
+            ) from None
+    text = text.removeprefix("\ufeff")
+    try:
+        return json.loads(
+            text, parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_unique_pairs
+        )
+    except json.JSONDecodeError as exc:
+        problem = _json_problem(
+            _short(exc.doc[exc.pos : exc.pos + 20]) if exc.doc else "",
+            f"第 {exc.lineno} 行第 {exc.colno} 列（{exc.msg}）",
+            f"line {exc.lineno}, column {exc.colno}: {exc.msg}",
+        )
+    except _DuplicateKey as exc:
+        problem = _json_problem(
+            _short(exc.key),
+            f"同一对象中键 {_short(exc.key)} 出现了不止一次",
+            f"key {_short(exc.key)} appears more than once in one object",
+        )
+    except RecursionError:
+        problem = _json_problem("", "嵌套层数过多", "nested too deeply")
+    except ValueError as exc:  # e.g. an integer literal with thousands of digits
+        problem = _json_problem("", f"无法读取（{exc}）", f"cannot be read ({exc})")
+    raise ProfileError([problem])
+
+
+def load_profile(text: str | bytes) -> Profile:
+    """Parse and validate a profile from JSON text (UTF-8 bytes or str); raise ProfileError.
+
+    Decimals in the text become Decimal directly (never float), so money stays exact.
+    """
+    data = _parse_json(text)
+    if not isinstance(data, dict):
+        kind_zh = {list: "数组", str: "字符串", bool: "布尔值", type(None): "null"}.get(
+            type(data), "数字"
+        )
+        raise ProfileError(
+            [
+                Problem(
+                    "(JSON)",
+                    _short(data),
+                    f"JSON 最外层应为对象 {{...}}（企业档案），实际是{kind_zh}",
+                    "the top level of the JSON must be an object {...} (the profile), "
+                    f"not {type(data).__name__}",
+                )
+            ]
+        )
+    return parse_profile(data)
+
+
+def validate_profile(data: Mapping[str, Any] | str | bytes) -> tuple[Profile | None, list[Problem]]:
+    """For the UI: the profile and no problems, or None and every problem. Never raises.
+
+    ``data`` is a mapping (a form's values) or JSON text.
+    """
+    try:
+        if isinstance(data, str | bytes | bytearray):
+            return load_profile(data), []
+        return parse_profile(data), []
+    except ProfileError as exc:
+        return None, exc.problems
+
+
+def profile_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a profile file, with Chinese + English descriptions."""
+    schema = Profile.model_json_schema(mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _money_out(value: Decimal) -> int | float | str:
+    """A JSON number for money; the decimal string when a float could not carry it exactly."""
+    number = to_json_number(value)
+    if isinstance(number, float) and Decimal(repr(number)) != value:
+        return str(normalize(value))
+    assert number is not None
+    return number
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _money_out(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def dump_profile(profile: Profile) -> dict[str, Any]:
+    """The profile as a JSON-ready dict that :func:`load_profile` reads back to an equal profile.
+
+    Money is a JSON number (int when whole); unknown (None) fields are left out, but empty
+    lists are kept — ``industry_tags: []`` ("none") differs from absent ("not stated").
+    """
+    return _jsonable(profile.model_dump(mode="python", exclude_none=True))
