@@ -1,0 +1,201 @@
+"""Command line: ``subsidy check | rules | schema``.
+
+Exit status 0 on a completed evaluation (whatever it found), 2 on a refused profile or rule
+file, with a bilingual message on standard error and never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from . import vocab
+from .evaluate import default_rules, evaluate
+from .findings import STATUS_ORDER, Report
+from .money import format_wan, format_wan_both
+from .profile import ProfileError, load_profile, profile_json_schema
+from .ruleset import RuleFileError, RuleSet, load_rules, parse_switches
+
+app = typer.Typer(
+    help="武汉产业政策奖补资格计算器 / Wuhan industrial-policy award eligibility calculator",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+EXIT_REFUSED = 2
+
+
+def _refuse(message: str) -> None:
+    err.print(Text.assemble(("错误 / error: ", "bold red"), message))
+    raise typer.Exit(EXIT_REFUSED)
+
+
+def _rules(rules_dir: Path | None, interp: list[str] | None) -> RuleSet:
+    try:
+        ruleset = load_rules(rules_dir) if rules_dir else default_rules()
+        if interp:
+            ruleset = ruleset.with_switches({**ruleset.readings, **parse_switches(interp)})
+        return ruleset
+    except RuleFileError as exc:
+        _refuse(str(exc))
+        raise  # unreachable
+
+
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="规则目录 / rules folder (default: rules/)")]
+InterpOpt = Annotated[
+    list[str] | None,
+    typer.Option("--interp", help="切换解释 / flip a reading: INTERP-QK-1=alternative (repeatable)"),
+]
+
+
+@app.command()
+def check(
+    profile: Annotated[str, typer.Argument(help="企业档案 JSON 文件，- 表示标准输入 / profile JSON, - for stdin")],
+    year: Annotated[int | None, typer.Option(help="只看该年度事件 / only events of this year")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    lang: Annotated[str, typer.Option(help="zh | en")] = "zh",
+    interp: InterpOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """核查一家企业可获得的奖励 / evaluate one company profile."""
+    if fmt not in ("table", "json"):
+        _refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
+    if year is not None and not 1990 <= year <= 2100:
+        _refuse(f"--year 应在1990至2100之间 / --year must be within 1990..2100, got {year}")
+    try:
+        text = sys.stdin.buffer.read() if profile == "-" else Path(profile).read_bytes()
+    except OSError as exc:
+        _refuse(f"无法读取档案文件 / cannot read the profile file {profile!r}: {exc.strerror}")
+        return
+    try:
+        parsed = load_profile(text)
+    except ProfileError as exc:
+        _refuse(f"企业档案无效 / profile refused:\n{exc}")
+        return
+    ruleset = _rules(rules, interp)
+    report = evaluate(parsed, rules=ruleset, year=year)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.contract(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_report(report, ruleset, lang)
+
+
+def print_report(report: Report, ruleset: RuleSet, lang: str = "zh") -> None:
+    """A readable table per status, with the total and the readings in force."""
+    zh = lang != "en"
+    out.print(f"[bold]{report.company}[/]  " + (f"统一社会信用代码 {report.credit_code}" if report.credit_code else ""))
+    groups = report.by_status()
+    for status in STATUS_ORDER:
+        items = groups[status]
+        if not items:
+            continue
+        table = Table(title=f"{vocab.label(vocab.STATUSES, status, lang)}（{len(items)}）", show_lines=True,
+                      title_justify="left")
+        table.add_column("年度" if zh else "Year", no_wrap=True)
+        table.add_column("条款" if zh else "Clause")
+        table.add_column("金额" if zh else "Amount", justify="right", no_wrap=True)
+        table.add_column("理由" if zh else "Reasons")
+        for f in items:
+            mark = {True: "✓", False: "✗", None: "?"}
+            reasons = "\n".join(f"{mark[r.passed]} {r.text if zh else (r.text_en or r.text)}" for r in f.reasons)
+            if f.missing:
+                reasons += "\n" + ("需补充：" if zh else "Provide: ") + "；".join(f.missing)
+            amount = _amount_text(f.amount_wan, f.amount_kind, lang)
+            title = (f.title if zh else f.title_en) + (f"\n{f.tier_title}" if f.tier_title and f.tier_title != f.title else "")
+            table.add_row(str(f.year or ""), f"{title}\n[dim]{f.rule_id} · {f.clause.section}[/]", amount, reasons)
+        out.print(table)
+    for hint in report.hints:
+        out.print(f"[yellow]提示 / hint:[/] {hint.text if zh else hint.text_en}")
+    total = format_wan_both(report.total_wan) if zh else format_wan(report.total_wan, "en")
+    out.print(f"[bold]{'可获得定额奖励合计' if zh else 'Total of eligible amounts'}: {total}[/]")
+    switched = {k: v for k, v in report.readings.items() if v != "default"}
+    readings = "、".join(f"{k}={v}" for k, v in switched.items()) or ("全部默认解释" if zh else "all default readings")
+    out.print(f"[dim]规则版本 ruleset {report.ruleset_version} · 解释 readings: {readings}[/]")
+
+
+def _amount_text(amount, kind: str, lang: str) -> str:
+    if amount is not None:
+        return format_wan(amount, lang)
+    return vocab.label(vocab.AMOUNT_KINDS, kind, lang)
+
+
+@app.command("rules")
+def rules_catalogue(
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    interp: InterpOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """规则目录：每条条款的期限、区域、金额和原文 / the rule catalogue."""
+    ruleset = _rules(rules, interp)
+    if fmt == "json":
+        data = {
+            "ruleset_version": ruleset.version,
+            "readings": ruleset.readings,
+            "policies": [p.model_dump(mode="json") for p in ruleset.policies.values()],
+            "rules": [
+                {**r.model_dump(mode="json", exclude={"tiers", "repeat", "select", "conditions"}),
+                 "policy_id": ruleset.rule_policy[r.id],
+                 "tiers": [{"id": t.id, "title": t.title, "amount_wan": str(t.amount_wan) if t.amount_wan is not None else None}
+                           for t in r.all_tiers()]}
+                for r in ruleset.rules.values()
+            ],
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    for policy in ruleset.policies.values():
+        table = Table(title=f"{policy.title}\n[dim]{policy.id} · {policy.issuer} · 期限 {policy.window.text()} · 区域 {policy.area.text()}[/]",
+                      show_lines=True, title_justify="left")
+        table.add_column("规则 rule", no_wrap=True)
+        table.add_column("条款 clause")
+        table.add_column("金额 amount")
+        table.add_column("原文 quote")
+        for rule in ruleset.rules.values():
+            if ruleset.rule_policy[rule.id] != policy.id:
+                continue
+            tiers = [t for t in rule.all_tiers() if t.amount_wan is not None]
+            if rule.repeat:
+                tiers = [t for t in tiers if not t.id.startswith(rule.repeat.id + "@")]
+            amounts = "\n".join(f"{t.title}: {format_wan(t.amount_wan)}" for t in tiers)
+            if rule.repeat:
+                amounts += f"\n{rule.repeat.title.format(level='每个百亿元')}: {format_wan(rule.repeat.amount_wan)}"
+            if rule.award.kind == "per_unit":
+                amounts = f"{format_wan(rule.award.per_unit_wan)} / {rule.award.unit_label or ''}"
+            if not amounts:
+                amounts = vocab.label(vocab.AMOUNT_KINDS, rule.award.kind)
+            table.add_row(rule.id, f"{rule.title}\n[dim]{rule.section}[/]", amounts, rule.quote)
+        out.print(table)
+    out.print(f"[dim]规则版本 ruleset {ruleset.version}[/]")
+
+
+@app.command()
+def schema() -> None:
+    """打印企业档案的 JSON Schema / print the profile's JSON Schema."""
+    sys.stdout.write(json.dumps(profile_json_schema(), ensure_ascii=False, indent=2) + "\n")
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err.print("已中断 / interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 — last line of defence for the CLI face
+        err.print(Text.assemble(("内部错误 / internal error: ", "bold red"), f"{type(exc).__name__}: {exc}"))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
