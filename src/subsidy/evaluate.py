@@ -8,10 +8,11 @@ are applied as rules over findings; hints that are never awards are added last.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import engine
 from .explain import Explainer, Judgement, and_all
@@ -70,6 +71,9 @@ class _Decider:
         self.rs = ruleset
         self.facts = sorted(facts, key=lambda f: (f.year, f.id))
         self.matches = matches
+        self.by_subject: dict[str, list[Fact]] = {}
+        for fact in self.facts:
+            self.by_subject.setdefault(fact.subject, []).append(fact)
         self.awarded_years: dict[str, set[int]] = {}
 
     def awarded(self, rule_id: str, year: int) -> bool:
@@ -120,9 +124,7 @@ class _Decider:
         tiers = rule.all_tiers()
         findings: list[Finding] = []
         granted: dict[str, int] = {}
-        for fact in self.facts:
-            if fact.subject != rule.subject:
-                continue
+        for fact in self.by_subject.get(rule.subject, []):
             explainer = Explainer(fact, self.awarded)
             selected = explainer.judge_all(rule.select)
             if selected.value is not True:
@@ -148,10 +150,19 @@ class _Decider:
             context = [Reason(
                 text=f"{fact.label}，企业位于{fact.values['district']}，在政策适用区域和期限内",
                 text_en="Inside the policy's area and period", passed=True), *selected.reasons]
-            common = and_all([Judgement(True, context), explainer.judge_all(rule.conditions)])
-            judged = [(tier, and_all([common, explainer.judge_all(tier.conditions)])) for tier in tiers]
+            quick = Explainer(fact, self.awarded, words=False)
+            common_quick = quick.judge_all(rule.conditions)
+            if common_quick.value is False:  # e.g. not an industrial firm: no tier can hold
+                judged = [(tier, common_quick) for tier in tiers]
+            else:
+                judged = [(tier, and_all([common_quick, quick.judge_all(tier.conditions)])) for tier in tiers]
             self._check(rule, fact, fired, [t.id for t, j in judged if j.value is True])
-            findings.extend(self._from_tiers(rule, fact, base, judged, granted))
+
+            def in_words(tier, explainer=explainer, context=context, rule=rule) -> Judgement:
+                return and_all([Judgement(True, context), explainer.judge_all(rule.conditions),
+                                explainer.judge_all(tier.conditions)])
+
+            findings.extend(self._from_tiers(rule, fact, base, judged, granted, in_words))
         return findings
 
     def _check(self, rule: Rule, fact: Fact, fired: set[tuple[str, str]], true_tiers: list[str]) -> None:
@@ -178,14 +189,15 @@ class _Decider:
             return (normalize(value) if value is not None else None), None
         return None, None
 
-    def _from_tiers(self, rule: Rule, fact: Fact, base: dict,
-                    judged: list[tuple], granted: dict[str, int]) -> list[Finding]:
+    def _from_tiers(self, rule: Rule, fact: Fact, base: dict, judged: list[tuple],
+                    granted: dict[str, int], in_words: Callable[[Any], Judgement]) -> list[Finding]:
+        """Findings from the tiers' quick judgements; only the tiers shown are put in words."""
         true = [(t, j) for t, j in judged if j.value is True]
         if true:
             chosen = true[:1] if rule.hit_policy == "highest" else true
             out = []
-            for tier, judgement in chosen:
-                reasons = list(judgement.reasons)
+            for tier, _ in chosen:
+                reasons = list(in_words(tier).reasons)
                 amount, extra = self._amount(rule, tier, fact)
                 if extra:
                     reasons += extra.reasons
@@ -216,14 +228,15 @@ class _Decider:
             return out
         unknown = [(t, j) for t, j in judged if j.value is None]
         if unknown:
-            tier, judgement = unknown[0]
+            tier = unknown[0][0]
+            judgement = in_words(tier)
             amount, _ = self._amount(rule, tier, fact)
             missing = sorted({r.missing for r in judgement.reasons if r.missing})
             return [Finding(**base, status="needs_info", amount_wan=amount,
                             tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
                             reasons=judgement.reasons, missing=missing)]
-        tier, judgement = min(reversed(judged), key=_closeness)
-        reasons = judgement.reasons
+        tier = min(reversed(judged), key=_closeness)[0]
+        reasons = in_words(tier).reasons
         if rule.hint_unlisted:
             reasons = reasons + [Reason(text=rule.hint_unlisted, passed=False)]
         return [Finding(**base, status="not_eligible", amount_wan=None,

@@ -36,6 +36,16 @@ _NEGATED = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "!=": "="
 _UNITS = {"count": "家", "year": "年", "int": ""}
 
 
+@dataclass(frozen=True)
+class Brief:
+    """A reason without words, for the fast pass that only needs values and gaps."""
+
+    passed: bool | None
+    gap_wan: Decimal | None = None
+    code: str | None = None
+    missing: str | None = None
+
+
 @dataclass
 class Judgement:
     value: bool | None
@@ -78,9 +88,11 @@ def show(kind: str, value: Any, name: str = "", lang: str = "zh") -> str:
 class Explainer:
     """Judges conditions for one fact; ``awarded(rule_id, year)`` answers `after:` joins."""
 
-    def __init__(self, fact: Fact, awarded: Callable[[str, int], bool], readings_note: str = ""):
+    def __init__(self, fact: Fact, awarded: Callable[[str, int], bool], words: bool = True):
         self.fact = fact
         self.awarded = awarded
+        self.words = words
+        """False: judge values and gaps only (no sentences) — most tiers are never shown."""
 
     def judge_all(self, conditions: list[Condition]) -> Judgement:
         return and_all([self.judge(c) for c in conditions])
@@ -150,7 +162,15 @@ class Explainer:
             return Judgement(ok, [Reason(
                 text=text, text_en=f"{spec.en}: {show(spec.kind, actual, cond.field, 'en')}",
                 passed=ok, field=cond.field, actual=have, required=shown)])
-        required = coerce_value(spec.kind, cond.value)
+        required = _coerced(spec.kind, cond.value)
+        if not self.words:
+            if actual is None:
+                return Judgement(None, [Brief(None, missing=spec.source)])
+            ok = _OPS[cond.op](actual, required)
+            gap = None
+            if not ok and cond.op in (">=", ">") and spec.kind == "money":
+                gap = required - actual
+            return Judgement(ok, [Brief(ok, gap)])
         req_text = show(spec.kind, required, cond.field)
         if actual is None:
             why = self._missing_why(cond.field)
@@ -176,8 +196,10 @@ class Explainer:
             gap_wan=gap if spec.kind == "money" else None)])
 
     def _first(self, cond: Compare, spec, actual, year: str) -> Judgement:
-        level = coerce_value("money", cond.value)
+        level = _coerced("money", cond.value)
         strict = cond.op == "first_exceed"
+        if not self.words:
+            return self._first_brief(cond, level, strict, actual)
         verb = "首次突破" if strict else "首次达到"
         label = cond.label or spec.zh
         lvl = format_wan(level)
@@ -220,6 +242,20 @@ class Explainer:
             text_en=f"{spec.en} {format_wan(actual, 'en')} first reaches {format_wan(level, 'en')}",
             passed=True, field=cond.field, actual=have, required=lvl)])
 
+    def _first_brief(self, cond: Compare, level: Decimal, strict: bool, actual) -> Judgement:
+        if actual is None:
+            return Judgement(None, [Brief(None, missing=cond.field)])
+        if strict and actual == level:
+            return Judgement(False, [Brief(False, code="equal")])
+        if not (actual > level if strict else actual >= level):
+            return Judgement(False, [Brief(False, gap_wan=level - actual)])
+        history = self.fact.history.get(cond.field)
+        if history and history.first_at_or_above(level, strict):
+            return Judgement(False, [Brief(False, code="reached_before")])
+        if history is None or not history.complete:
+            return Judgement(None, [Brief(None, missing=cond.field)])
+        return Judgement(True, [Brief(True)])
+
     def _missing_why(self, name: str) -> str:
         if name == "contribution_growth":
             prev = self.fact.get("contribution_prev_wan")
@@ -233,6 +269,18 @@ class Explainer:
     def _missing(self, text: str, spec, required: str | None = None) -> Reason:
         return Reason(text=text, text_en=f"{spec.en}: missing", passed=None,
                       required=required, missing=f"{spec.source}（{spec.zh}）")
+
+
+_COERCED: dict[tuple[str, str], Any] = {}
+
+
+def _coerced(kind: str, value: Any) -> Any:
+    """Thresholds are parsed once ("100亿" → Decimal), not on every judgement."""
+    key = (kind, repr(value))
+    found = _COERCED.get(key)
+    if found is None:
+        found = _COERCED[key] = coerce_value(kind, value)
+    return found
 
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {

@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -224,6 +225,10 @@ class Rule(_Strict):
 
     def all_tiers(self) -> list[Tier]:
         """The tiers in rank order, highest first: a repeat ladder (expanded) above the listed tiers."""
+        return self._tiers
+
+    @cached_property
+    def _tiers(self) -> list[Tier]:
         tiers: list[Tier] = []
         if self.repeat:
             rep = self.repeat
