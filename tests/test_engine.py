@@ -1,0 +1,112 @@
+"""The durable_rules engine module: sessions, threads, chaining and the cross-check."""
+
+from __future__ import annotations
+
+import json
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from subsidy import engine
+from subsidy.evaluate import default_rules, evaluate
+from subsidy.facts import derive_facts
+from subsidy.profile import load_profile, parse_profile
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _profile(name: str):
+    return load_profile((EXAMPLES / f"{name}.json").read_bytes())
+
+
+def test_sessions_are_deleted_after_each_evaluation():
+    """More evaluations than the engine's 1024 live sessions: each session must be removed."""
+    rules = default_rules()
+    profile = _profile("qiaokou-trading-group")
+    compiled = engine.compiled_for(rules)
+    for _ in range(1100):
+        engine.run(rules, derive_facts(profile))
+    state = engine._host().get_ruleset(compiled.name)
+    assert state is not None  # still registered, and no MemoryError was raised
+
+
+def test_concurrent_evaluations_are_independent():
+    """Eight threads evaluating different companies get exactly their own sequential results."""
+    names = ["qiaokou-trading-group", "wedz-manufacturer", "qiaokou-incubator"]
+    profiles = [_profile(n) for n in names]
+    expected = [json.dumps(evaluate(p).contract(), sort_keys=True) for p in profiles]
+    failures: list[str] = []
+
+    def work(k: int) -> None:
+        for i in range(40):
+            index = (k + i) % len(profiles)
+            got = json.dumps(evaluate(profiles[index]).contract(), sort_keys=True)
+            if got != expected[index]:
+                failures.append(f"thread {k} run {i}: {names[index]} differs")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+def test_ruleset_names_follow_content_and_readings():
+    rules = default_rules()
+    flipped = rules.with_switches({"INTERP-QK-1": "alternative"})
+    assert engine.compiled_for(rules).name != engine.compiled_for(flipped).name
+    # A reading that changes no condition (a hit policy) reuses the registered ruleset.
+    same = rules.with_switches({"INTERP-QK-3": "alternative"})
+    assert engine.compiled_for(same).name == engine.compiled_for(rules).name
+    assert engine.compiled_for(rules) is engine.compiled_for(default_rules())
+
+
+def test_engine_matches_agree_with_explanation_for_random_profiles():
+    """evaluate() raises EngineError when durable_rules and the explanation disagree."""
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_check import make_profile
+
+    rng = random.Random(7)
+    rules = default_rules()
+    for switches in ({}, {k: "alternative" for k in rules.readings}):
+        for i in range(150):
+            evaluate(parse_profile(make_profile(rng, i)), switches=switches)
+
+
+def test_money_reaches_the_engine_as_integers():
+    profile = _profile("qiaokou-trading-group")
+    fact = next(f for f in derive_facts(profile) if f.id == "company_year:2020")
+    form = fact.engine_form(engine.KINDS)
+    assert form["revenue_wan"] == 1020000 * 1_000_000
+    assert isinstance(form["contribution_growth"], int)
+    assert all(not isinstance(v, (str, Decimal)) or k in ("fact_kind", "fid", "district", "sector")
+               for k, v in form.items())
+
+
+def test_missing_figures_are_left_out_not_zero():
+    profile = parse_profile({"name": "缺数企业", "district": "硚口区", "sector": "wholesale",
+                             "years": [{"year": 2020, "revenue_wan": 600000}]})
+    fact = next(f for f in derive_facts(profile) if f.subject == "company_year")
+    form = fact.engine_form(engine.KINDS)
+    assert "contribution_wan" not in form
+    assert form["revenue_wan__complete"] is False
+
+
+def test_action_errors_surface(monkeypatch):
+    """An exception inside an action is swallowed by durable_rules; run() must raise it."""
+    rules = default_rules()
+    profile = _profile("qiaokou-trading-group")
+    monkeypatch.setattr(engine, "_SINK", _Exploding())
+    with pytest.raises(engine.EngineError, match="boom"):
+        engine.run(rules, derive_facts(profile))
+
+
+class _Exploding(list):
+    def append(self, item):  # noqa: D102 — a sink that fails like a broken action
+        raise RuntimeError("boom")
