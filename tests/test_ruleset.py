@@ -49,6 +49,7 @@ def test_project_rules_load():
         ("qk.listing", lambda r: r.update(interpretations=["INTERP-NOPE"]), "INTERP-NOPE"),
         ("qk.scale_entry", lambda r: r.update(once="twice"), "once"),
         ("qk.incubator_hightech", lambda r: r["award"].pop("unit_field"), "unit_field"),
+        ("qk.listing", lambda r: r.pop("hit_policy"), "hit_policy"),
     ],
 )
 def test_bad_rule_is_refused_with_file_and_rule(rules_copy, rule_id, change, words):

@@ -195,7 +195,9 @@ class Rule(_Strict):
     conditions: list[Condition] = []
     tiers: list[Tier] = []
     repeat: Repeat | None = None
-    hit_policy: HitPolicy = "highest"
+    hit_policy: HitPolicy | None = None
+    """How several matching tiers combine (DMN: highest = PRIORITY, collect = COLLECT); a rule
+    with more than one tier must declare it, so no conflict is ever resolved silently."""
     award: Award
     once: ScopeKind = "none"
     interpretations: list[str] = []
@@ -216,6 +218,9 @@ class Rule(_Strict):
         ids = [t.id for t in self.all_tiers()]
         if len(ids) != len(set(ids)):
             raise ValueError("tier ids repeat")
+        if len(ids) > 1 and self.hit_policy is None:
+            raise ValueError("several tiers but no hit_policy (highest | collect): "
+                             "say how tiers that match together combine")
         for cond in self.all_conditions():
             _check_condition(self.subject, cond)
         for name in (self.award.unit_field, self.award.field):
