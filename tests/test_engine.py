@@ -66,17 +66,13 @@ def test_ruleset_names_follow_content_and_readings():
 
 def test_engine_matches_agree_with_explanation_for_random_profiles():
     """evaluate() raises EngineError when durable_rules and the explanation disagree."""
-    import random
-    import sys
+    from subsidy.sample import sample_profiles
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from bench_check import make_profile
-
-    rng = random.Random(7)
     rules = default_rules()
+    profiles = sample_profiles(150, seed=7)
     for switches in ({}, {k: "alternative" for k in rules.readings}):
-        for i in range(150):
-            evaluate(parse_profile(make_profile(rng, i)), switches=switches)
+        for profile in profiles:
+            evaluate(profile, switches=switches)
 
 
 def test_money_reaches_the_engine_as_integers():

@@ -178,6 +178,43 @@ def rules_catalogue(
 
 
 @app.command()
+def impact(
+    new_rules: Annotated[Path | None, typer.Argument(help="修改后的规则目录 / the changed rules folder")] = None,
+    sample: Annotated[int, typer.Option(help="生成的样本企业数 / size of the generated sample")] = 1000,
+    profiles: Annotated[Path | None, typer.Option(help="企业档案 JSON 目录 / a folder of profile JSON files instead")] = None,
+    interp: InterpOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """规则改动影响评估 / what a rule change does to a population, rule by rule."""
+    from .impact import compare
+    from .sample import sample_profiles
+
+    before = _rules(rules, None)
+    after = _rules(new_rules, interp) if new_rules else _rules(rules, interp)
+    if profiles is not None:
+        population = []
+        for path in sorted(profiles.glob("*.json")):
+            try:
+                population.append(load_profile(path.read_bytes()))
+            except ProfileError as exc:
+                _refuse(f"{path.name}: {exc}")
+    else:
+        population = sample_profiles(sample)
+    result = compare(population, before, after)
+    table = Table(title=f"规则改动影响 / impact — {result.companies} 家企业 companies · "
+                        f"{result.before_version} → {result.after_version}", title_justify="left")
+    for column in ("规则 rule", "变化 changed", "奖励合计 before", "奖励合计 after", "变化类型 transitions", "示例 examples"):
+        table.add_column(column)
+    for entry in result.rules.values():
+        if not entry.changed and entry.total_before == entry.total_after:
+            continue
+        table.add_row(entry.rule_id, str(entry.changed), format_wan(entry.total_before), format_wan(entry.total_after),
+                      "\n".join(f"{k}: {v}" for k, v in entry.transitions.items()), "\n".join(entry.examples))
+    out.print(table)
+    out.print(f"合计 total: {format_wan_both(result.total_before)} → {format_wan_both(result.total_after)}")
+
+
+@app.command()
 def schema() -> None:
     """打印企业档案的 JSON Schema / print the profile's JSON Schema."""
     sys.stdout.write(json.dumps(profile_json_schema(), ensure_ascii=False, indent=2) + "\n")
