@@ -150,10 +150,10 @@ def compile_window(policy: Policy) -> list[dict]:
     window = policy.window
     by_year, by_date = [], []
     if window.start:
-        by_year.append({"$gte": {"year": window.start.year}})
+        by_year.append({"$gte": {"event_year": window.start.year}})
         by_date.append({"$gte": {"date": _date_num(window.start)}})
     if window.end:
-        by_year.append({"$lte": {"year": window.end.year}})
+        by_year.append({"$lte": {"event_year": window.end.year}})
         by_date.append({"$lte": {"date": _date_num(window.end)}})
     if not by_year:
         return []

@@ -137,8 +137,8 @@ class _Decider:
                     text_en="The company is outside the policy's area", passed=False, field="district")]))
                 self._check(rule, fact, fired, [])
                 continue
-            if not policy.window.contains(fact.year, fact.date):
-                when = fact.date.isoformat() if fact.date else f"{fact.year}年"
+            if not policy.window.contains(fact.window_year, fact.date):
+                when = fact.date.isoformat() if fact.date else f"{fact.window_year}年"
                 text = f"事件时间（{when}）不在政策期限（{policy.window.text()}）内"
                 if policy.window_note:
                     text += f"；{policy.window_note}"
@@ -217,6 +217,7 @@ class _Decider:
                 if status == "eligible" and scope is not None:
                     if scope in granted:
                         status = "not_eligible"
+                        amount = None  # not awarded: no amount, like every not-eligible finding
                         reasons.append(Reason(
                             text=f"本奖励为一次性奖励，已于{granted[scope]}年获得",
                             text_en=f"One-time award, already granted in {granted[scope]}", passed=False))
@@ -228,17 +229,26 @@ class _Decider:
             return out
         unknown = [(t, j) for t, j in judged if j.value is None]
         if unknown:
-            tier = unknown[0][0]
-            judgement = in_words(tier)
-            amount, _ = self._amount(rule, tier, fact)
-            missing = sorted({r.missing for r in judgement.reasons if r.missing})
-            return [Finding(**base, status="needs_info", amount_wan=amount,
-                            tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
-                            reasons=judgement.reasons, missing=missing)]
+            # Tiers that add up (collect) are each provisional; a ladder shows its highest.
+            pending = unknown if rule.hit_policy == "collect" else unknown[:1]
+            out = []
+            for tier, _ in pending:
+                judgement = in_words(tier)
+                amount, _ = self._amount(rule, tier, fact)
+                missing = sorted({r.missing for r in judgement.reasons if r.missing})
+                out.append(Finding(**base, status="needs_info", amount_wan=amount,
+                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                                   reasons=judgement.reasons, missing=missing))
+            return out
         tier = min(reversed(judged), key=_closeness)[0]
         reasons = in_words(tier).reasons
         if rule.hint_unlisted:
             reasons = reasons + [Reason(text=rule.hint_unlisted, passed=False)]
+        used = [t.title for t, j in judged
+                if t is not tier and any(getattr(r, "code", None) == "reached_before" for r in j.reasons)]
+        if used:
+            base = {**base, "notes": base["notes"] + [
+                f"{'、'.join(used)}：标准已于此前年度达到，按\"首次\"不再奖励。"]}
         return [Finding(**base, status="not_eligible", amount_wan=None,
                         tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
                         reasons=reasons)]
@@ -270,6 +280,7 @@ class _Decider:
                 same.sort(key=lambda f: f.amount_wan or Decimal(0), reverse=True)
                 for loser in same[1:]:
                     loser.status = "not_eligible"
+                    loser.amount_wan = None
                     loser.reasons.append(Reason(
                         text=f"与「{same[0].title}」属同一事件，按就高原则不重复享受",
                         text_en=f"Same event as {same[0].rule_id}; only the higher award applies",
@@ -282,7 +293,9 @@ def _closeness(item: tuple) -> tuple:
     _, judgement = item
     failed = [r for r in judgement.reasons if r.passed is False]
     used = any(r.code == "reached_before" for r in failed)
-    gaps = [r.gap_wan for r in failed if r.gap_wan is not None]
+    # Exactly at a "突破" level (code "equal") is the smallest gap there is.
+    gaps = [Decimal(0) if r.code == "equal" else r.gap_wan for r in failed
+            if r.gap_wan is not None or r.code == "equal"]
     return (used, len(failed), 0 if gaps else 1, max(gaps) if gaps else Decimal(0))
 
 

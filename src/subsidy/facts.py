@@ -59,6 +59,15 @@ class Fact:
     date: dt.date | None = None
     history: dict[str, History] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    event_year: int | None = None
+    """The year of the event that earned the award, when the fact is about a later year: a
+    technology-upgrade rebate paid in Y+1..Y+3 was earned by the acceptance in Y, and it is
+    Y that must fall inside the policy's window."""
+
+    @property
+    def window_year(self) -> int:
+        """The year judged against a policy's window (the event's, not the payment's)."""
+        return self.event_year if self.event_year is not None else self.year
 
     def get(self, name: str) -> Any:
         if name == "year":
@@ -71,7 +80,8 @@ class Fact:
         ``kinds`` maps field names to their kind; unknown figures are left out so that no
         test can match them (a missing figure is never zero).
         """
-        out: dict[str, Any] = {"fact_kind": self.subject, "fid": self.id, "year": self.year}
+        out: dict[str, Any] = {"fact_kind": self.subject, "fid": self.id, "year": self.year,
+                               "event_year": self.window_year}
         if self.date:
             out["date"] = self.date.year * 10000 + self.date.month * 100 + self.date.day
         for name, value in self.values.items():
@@ -218,7 +228,7 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
             facts.append(Fact(
                 id=f"tech_upgrade:{i}:pending", subject="tech_upgrade_payment",
                 year=as_of_year(profile, year), label=f"技改项目「{project.name}」",
-                key=f"tech:{i}", values={**base, "completed": project.completed or None,
+                key=f"tech:{i}", values={**base, "completed": project.completed,
                                          "offset": 1, "payment_wan": None},
             ))
             continue
@@ -226,6 +236,7 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
             pay_year = accepted + offset
             facts.append(Fact(
                 id=f"tech_upgrade:{i}:{offset}", subject="tech_upgrade_payment", year=pay_year,
+                event_year=accepted,
                 label=f"技改项目「{project.name}」{pay_year}年（验收后第{offset}年）",
                 key=f"tech:{i}:{pay_year}",
                 values={**base, "completed": True, "offset": offset,
