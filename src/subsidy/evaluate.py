@@ -224,7 +224,7 @@ class _Decider:
                     else:
                         granted[scope] = fact.year
                 out.append(Finding(**{**base, "notes": notes}, status=status, amount_wan=amount,
-                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
                                    reasons=reasons, missing=missing))
             return out
         unknown = [(t, j) for t, j in judged if j.value is None]
@@ -237,7 +237,7 @@ class _Decider:
                 amount, _ = self._amount(rule, tier, fact)
                 missing = sorted({r.missing for r in judgement.reasons if r.missing})
                 out.append(Finding(**base, status="needs_info", amount_wan=amount,
-                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
                                    reasons=judgement.reasons, missing=missing))
             return out
         tier = min(reversed(judged), key=_closeness)[0]
@@ -250,7 +250,7 @@ class _Decider:
             base = {**base, "notes": base["notes"] + [
                 f"{'、'.join(used)}：标准已于此前年度达到，按\"首次\"不再奖励。"]}
         return [Finding(**base, status="not_eligible", amount_wan=None,
-                        tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                        tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
                         reasons=reasons)]
 
     def _scope(self, rule: Rule, tier, fact: Fact) -> str | None:

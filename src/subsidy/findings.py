@@ -54,6 +54,7 @@ class Finding(BaseModel):
     title_en: str = ""
     tier: str | None = None
     tier_title: str | None = None
+    tier_title_en: str | None = None
     subject: str = ""
     """What the finding is about, in words ("2020年", "科创板上市 2020-07-22")."""
     level: Literal["city", "district"] = "city"

@@ -347,8 +347,15 @@ class Policy(_Strict):
 
 class Reading(_Strict):
     label: str
+    label_en: str | None = None
     text: str
     text_en: str | None = None
+
+    def label_in(self, lang: str = "zh") -> str:
+        return (self.label_en or self.label) if lang == "en" else self.label
+
+    def text_in(self, lang: str = "zh") -> str:
+        return (self.text_en or self.text) if lang == "en" else self.text
 
 
 class Interpretation(_Strict):

@@ -1,0 +1,188 @@
+"""The rule catalogue: every policy with its period and area, every clause with its amount,
+conditions and verbatim quote, and the source document itself.
+
+Why it exists: an officer must be able to check what the calculator encodes against the
+text it cites without reading YAML. Everything here is read from the loaded rule set (under
+the readings chosen on the self-check page), and the source texts from ``docs/sources/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from subsidy import vocab
+from subsidy.explain import show
+from subsidy.fields import field as field_spec
+from subsidy.ruleset import (
+    After,
+    AnyOf,
+    Choose,
+    Compare,
+    Condition,
+    Policy,
+    Rule,
+    RuleSet,
+    coerce_value,
+)
+from subsidy.ui.i18n import colon, md, money_short, t
+from subsidy.ui.state import current_lang
+
+SOURCES_DIR = Path(__file__).resolve().parents[3] / "docs" / "sources"
+_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+
+
+def describe(cond: Condition, rule: Rule, ruleset: RuleSet, lang: str) -> str:
+    """One condition of a rule file in words (the same tree the engine compiles)."""
+    if isinstance(cond, Compare):
+        spec = field_spec(rule.subject, cond.field)
+        kind = spec.kind if spec else "text"
+        name = cond.label or ((spec.en if lang == "en" else spec.zh) if spec else cond.field)
+        if cond.op in ("first_reach", "first_exceed"):
+            return f"{name} {t('cat_' + cond.op, lang)} {money_short(coerce_value('money', cond.value), lang)}"
+        if cond.op in ("is_true", "is_false"):
+            if cond.label:
+                return name if cond.op == "is_true" else f"{name}{colon(lang)}{t('no', lang)}"
+            return f"{name}{colon(lang)}{t('yes' if cond.op == 'is_true' else 'no', lang)}"
+        if cond.op in ("in", "not_in"):
+            values = "、".join(show(kind, coerce_value(kind, v), cond.field, lang) for v in cond.value)
+            if cond.label:
+                return cond.label
+            verb = ("∈" if cond.op == "in" else "∉")
+            return f"{name} {verb} {{{values}}}"
+        value = show(kind, coerce_value(kind, cond.value), cond.field, lang)
+        return f"{name} {_SYMBOL[cond.op]} {value}"
+    if isinstance(cond, AnyOf):
+        inner = "；".join(describe(c, rule, ruleset, lang) for c in cond.any)
+        return f"{cond.label or t('cat_any', lang)}{colon(lang)}{inner}"
+    if isinstance(cond, Choose):
+        parts = []
+        for branch in cond.choose:
+            then = "，".join(describe(c, rule, ruleset, lang) for c in branch.then)
+            if branch.when is not None:
+                parts.append(f"{t('cat_if', lang)} {describe(branch.when, rule, ruleset, lang)}，"
+                             f"{t('cat_then', lang)} {then}")
+            else:
+                parts.append(f"{t('cat_otherwise', lang)} {then}")
+        return "；".join(parts)
+    if isinstance(cond, After):
+        other = ruleset.rules.get(cond.after)
+        return cond.label or t("cat_after", lang, rule=other.title if other else cond.after)
+    return str(cond)
+
+
+def amount_lines(rule: Rule, ruleset: RuleSet, lang: str) -> list[str]:
+    """What the clause pays, tier by tier, as the rule file says."""
+    award = rule.award
+    if award.kind == "per_unit":
+        return [f"{money_short(award.per_unit_wan, lang)} / {award.unit_label or ''}"]
+    if award.kind == "pass_through":
+        return [t("cat_pass_through", lang) + (f"（{award.note}）" if award.note and lang != "en" else "")]
+    if award.kind in ("case_by_case", "none"):
+        note = (award.note_en or award.note) if lang == "en" else award.note
+        return [vocab.label(vocab.AMOUNT_KINDS, award.kind, lang) + (f"{colon(lang)}{note}" if note else "")]
+    lines = []
+    for tier in rule.tiers:
+        title = (tier.title_en or tier.title) if lang == "en" else tier.title
+        conds = "，".join(describe(c, rule, ruleset, lang) for c in tier.conditions
+                         if not isinstance(c, After))
+        lines.append(f"**{md(title)}**{colon(lang)}{md(money_short(tier.amount_wan, lang))}"
+                     + (f"（{md(conds)}）" if conds else ""))
+    if rule.repeat:
+        rep = rule.repeat
+        lines.append(md(t("cat_repeat", lang, start=money_short(rep.start, lang),
+                          step=money_short(rep.step, lang)))
+                     + f"{colon(lang)}{md(money_short(rep.amount_wan, lang))}")
+    return lines
+
+
+@st.cache_data(show_spinner=False)
+def source_text(name: str) -> str | None:
+    path = SOURCES_DIR / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
+    rules = [r for r in ruleset.rules.values() if ruleset.rule_policy[r.id] == policy.id]
+    if needle:
+        rules = [r for r in rules if needle in r.id.lower() or needle in r.title.lower()
+                 or needle in r.title_en.lower()]
+        if not rules:
+            return
+    title = (policy.title_en if lang == "en" else policy.title)
+    st.subheader(title)
+    meta = [
+        f"**{t('cat_issuer', lang)}**{colon(lang)}{md(policy.issuer)}",
+        f"**{t('cat_issued', lang)}**{colon(lang)}{policy.issued.isoformat()}",
+        f"**{t('cat_window', lang)}**{colon(lang)}{md(policy.window.text())}",
+        f"**{t('cat_area', lang)}**{colon(lang)}{md(policy.area.text())}",
+        f"**{t('cat_monetary', lang)}**{colon(lang)}{t('yes', lang) if policy.monetary else t('cat_monetary_no', lang)}",
+    ]
+    st.markdown(" · ".join(meta))
+    if policy.window_note:
+        st.caption(policy.window_note)
+    st.caption(f"{policy.id} · {t('source_doc', lang)} {policy.source}")
+    with st.expander(t("cat_view_source", lang, name=policy.source)):
+        text = source_text(policy.source)
+        if text is None:
+            st.warning(t("cat_source_missing", lang, name=policy.source))
+        else:
+            with st.container(height=480):
+                st.text(text)
+    for rule in rules:
+        rule_title = rule.title_en if lang == "en" else rule.title
+        with st.expander(f"{rule.id} · {md(rule_title)} · {md(rule.section)}"):
+            st.markdown(f"**{t('cat_amount', lang)}**")
+            st.markdown("\n".join(f"- {line}" for line in amount_lines(rule, ruleset, lang)))
+            conditions = [*rule.select, *rule.conditions]
+            st.markdown(f"**{t('cat_conditions', lang)}**")
+            if conditions:
+                st.markdown("\n".join(f"- {md(describe(c, rule, ruleset, lang))}" for c in conditions))
+            else:
+                st.caption(t("cat_no_conditions", lang))
+            facts = [f"{t('cat_applicant', lang)}{colon(lang)}{rule.applicant}"]
+            if len(rule.all_tiers()) > 1:
+                facts.append(f"{t('cat_hit', lang)}{colon(lang)}{t('cat_hit_' + rule.hit_policy, lang)}")
+            if rule.once != "none":
+                facts.append(f"{t('cat_once', lang)}{colon(lang)}{t('cat_once_' + rule.once, lang)}")
+            st.caption(" · ".join(facts))
+            st.markdown(f"**{t('clause', lang)}**（{md(rule.section)}）\n\n> {md(rule.quote)}")
+            if rule.interpretations:
+                st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + "、".join(
+                    f"{iid}（{getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang)}）"
+                    for iid in rule.interpretations if iid in ruleset.interpretations))
+            notes = rule.notes_en if lang == "en" and rule.notes_en else rule.notes
+            if notes:
+                st.caption(" ".join(notes))
+            if rule.contacts:
+                st.caption(f"{t('contacts', lang)}{colon(lang)}{'、'.join(rule.contacts)}")
+    st.divider()
+
+
+def render() -> None:
+    """The page body."""
+    from subsidy.ui.check_page import interpretation_readings, ruleset_for
+
+    lang = current_lang()
+    ruleset = ruleset_for(interpretation_readings())
+    st.title(t("cat_title", lang))
+    st.caption(t("cat_intro", lang))
+    st.caption(f"{t('ruleset_version', lang)} {ruleset.version}")
+    needle = (st.text_input(t("cat_search", lang), key="cat.search") or "").strip().lower()
+    for policy in ruleset.policies.values():
+        _policy(policy, ruleset, lang, needle)
+    with st.expander(t("cat_interps", lang)):
+        for iid in sorted(ruleset.interpretations):
+            interp = ruleset.interpretations[iid]
+            title = (interp.title_en or interp.title) if lang == "en" else interp.title
+            st.markdown(f"**{iid}** {md(title)}")
+            st.caption(md((interp.note_en or interp.note) if lang == "en" else interp.note))
+            for choice in ("default", "alternative"):
+                reading = getattr(interp, choice)
+                mark = "▶" if ruleset.readings[iid] == choice else "·"
+                text = (reading.text_en or reading.text) if lang == "en" else reading.text
+                st.markdown(f"{mark} {t('interp_' + choice, lang)}{colon(lang)}**{md(reading.label_in(lang))}** — {md(text)}")

@@ -1,0 +1,242 @@
+"""How far to the next award: revenue history against the award ladders that apply.
+
+The ladder levels are read from the loaded rule set — every tier condition that tests a
+revenue figure with ``first_reach`` / ``first_exceed`` (硚口's tiers, the city's levels and
+its 百亿 steps) — never written here, so a changed rule file changes the chart. Which branch
+of a tier applies (硚口's bracketed figures) is decided by the rule's own ``choose`` guard on
+the company's sector, under the readings in force. The gap in words comes from the findings'
+reasons, as the calculator wrote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from subsidy.fields import field as field_spec
+from subsidy.findings import Finding, Report
+from subsidy.money import WAN_PER_YI
+from subsidy.profile import Profile
+from subsidy.ruleset import AnyOf, Choose, Compare, Condition, Rule, RuleSet, coerce_value
+from subsidy.ui.i18n import REASON_MARKS, STATUS_ICONS, md, money_short, t
+
+LADDER_OPS = ("first_reach", "first_exceed")
+_COMPANY_ATTRS = ("sector", "district")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One award level of a ladder."""
+
+    tier_id: str
+    title: str
+    level_wan: Decimal
+    strict: bool
+    amount_wan: Decimal | None
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The levels of one rule that tests a revenue figure, as they apply to this company."""
+
+    rule_id: str
+    title: str
+    title_en: str
+    policy_title: str
+    field: str
+    """The fact field tested (``revenue_wan``, ``main_revenue_wan``)."""
+    profile_field: str
+    """The yearly profile figure behind it (``revenue_wan``, ``main_business_revenue_wan``)."""
+    steps: tuple[Step, ...]
+
+
+def _guard(cond: Compare, profile: Profile) -> bool | None:
+    """A test of a company attribute (sector, district) for this profile; None if not one."""
+    if cond.field not in _COMPANY_ATTRS:
+        return None
+    value = getattr(profile, cond.field)
+    if cond.op == "in":
+        return value in cond.value
+    if cond.op == "not_in":
+        return value not in cond.value
+    if cond.op == "==":
+        return value == cond.value
+    if cond.op == "!=":
+        return value != cond.value
+    return None
+
+
+def _ladder_tests(conditions: list[Condition], profile: Profile) -> list[Compare]:
+    """The first_reach/first_exceed tests among conditions, taking the branch that applies."""
+    found: list[Compare] = []
+    for cond in conditions:
+        if isinstance(cond, Compare) and cond.op in LADDER_OPS:
+            found.append(cond)
+        elif isinstance(cond, Choose):
+            for branch in cond.choose:
+                if branch.when is None or _guard(branch.when, profile) is True:
+                    found += _ladder_tests(branch.then, profile)
+                    break
+        elif isinstance(cond, AnyOf):
+            found += _ladder_tests(cond.any, profile)
+    return found
+
+
+def _applies(rule: Rule, ruleset: RuleSet, profile: Profile) -> bool:
+    """The rule's area, period and company-attribute conditions admit this company."""
+    policy = ruleset.policy_of(rule.id)
+    if not policy.area.contains(profile.district):
+        return False
+    if profile.years and not any(policy.window.contains(y.year) for y in profile.years):
+        return False
+    for cond in [*rule.select, *rule.conditions]:
+        if isinstance(cond, Compare) and _guard(cond, profile) is False:
+            return False
+    return True
+
+
+def ladders(ruleset: RuleSet, profile: Profile) -> list[Ladder]:
+    """Every revenue ladder of the rule set that applies to the company."""
+    out: list[Ladder] = []
+    for rule in ruleset.rules.values():
+        if rule.subject != "company_year" or not _applies(rule, ruleset, profile):
+            continue
+        by_field: dict[str, list[Step]] = {}
+        for tier in rule.all_tiers():
+            for cond in _ladder_tests(tier.conditions, profile):
+                by_field.setdefault(cond.field, []).append(Step(
+                    tier.id, tier.title, coerce_value("money", cond.value),
+                    cond.op == "first_exceed", tier.amount_wan))
+        for name, steps in by_field.items():
+            spec = field_spec(rule.subject, name)
+            source = spec.source if spec else name
+            out.append(Ladder(
+                rule.id, rule.title, rule.title_en, ruleset.policy_of(rule.id).title, name,
+                source.split("]")[-1].lstrip("."),
+                tuple(sorted(steps, key=lambda s: s.level_wan))))
+    return out
+
+
+def _yi(value: Decimal) -> float:
+    """亿元 as a float, for drawing only (sums and comparisons stay Decimal elsewhere)."""
+    return float(value / WAN_PER_YI)
+
+
+def shown_steps(ladder: Ladder, values: list[Decimal]) -> list[Step]:
+    """The levels worth drawing: those up to the highest figure, and the next one above it."""
+    top = max(values) if values else None
+    shown: list[Step] = []
+    for step in ladder.steps:
+        shown.append(step)
+        if top is None or step.level_wan > top:
+            break
+    return shown
+
+
+def chart_frames(ladder_list: list[Ladder], profile: Profile,
+                 lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(bars, lines): the yearly figures the ladders test, and the levels to draw."""
+    from subsidy.profile import field_label
+
+    fields = list(dict.fromkeys(ladder.profile_field for ladder in ladder_list))
+    bars = []
+    for figures in profile.years:
+        for name in fields:
+            value = getattr(figures, name, None)
+            if value is not None:
+                bars.append({"year": str(figures.year), "series": field_label(name, lang),
+                             "value": _yi(value), "text": money_short(value, lang)})
+    lines = []
+    for ladder in ladder_list:
+        values = [v for y in profile.years if (v := getattr(y, ladder.profile_field, None)) is not None]
+        rule_title = ladder.title_en if lang == "en" else ladder.title
+        for step in shown_steps(ladder, values):
+            award = money_short(step.amount_wan, lang) if step.amount_wan is not None else ""
+            lines.append({
+                "value": _yi(step.level_wan),
+                "series": field_label(ladder.profile_field, lang),
+                "label": f"{money_short(step.level_wan, lang)} · {rule_title} → {award}",
+            })
+    return pd.DataFrame(bars), pd.DataFrame(lines)
+
+
+def ladder_chart(bars: pd.DataFrame, lines: pd.DataFrame, lang: str) -> alt.LayerChart:
+    year, value = t("ladder_axis_year", lang), t("ladder_axis_value", lang)
+    series = alt.Color("series:N", title=t("ladder_series", lang), legend=alt.Legend(orient="bottom"))
+    layers = []
+    if not bars.empty:
+        layers.append(alt.Chart(bars).mark_bar(opacity=0.55).encode(
+            x=alt.X("year:O", title=year, axis=alt.Axis(labelAngle=0)),
+            xOffset="series:N",
+            y=alt.Y("value:Q", title=value),
+            color=series,
+            tooltip=[alt.Tooltip("year:O", title=year), alt.Tooltip("series:N", title=t("ladder_series", lang)),
+                     alt.Tooltip("text:N", title=t("amount_col", lang))],
+        ))
+    if not lines.empty:
+        rule = alt.Chart(lines).mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(
+            y="value:Q", color=series,
+            tooltip=[alt.Tooltip("label:N", title=t("ladder_line", lang))])
+        text = alt.Chart(lines).mark_text(align="left", dx=4, dy=-7, fontSize=12,
+                                          fontWeight="bold", color="#333333").encode(
+            x=alt.value(0), y="value:Q", text="label:N")
+        layers += [rule, text]
+    return alt.layer(*layers).properties(height=380)
+
+
+def _gap_lines(ladder: Ladder, report: Report, lang: str) -> list[tuple[bool, str]]:
+    """Per year, what the calculator found for this ladder (markdown lines): the award, or
+    the conditions not met with their gaps; paired with whether that year was awarded."""
+    findings: list[Finding] = sorted(
+        (f for f in report.results if f.rule_id == ladder.rule_id and f.status != "not_applicable"),
+        key=lambda f: (f.year or 0))
+    lines = []
+    for finding in findings:
+        icon = STATUS_ICONS[finding.status]
+        if finding.status == "eligible":
+            lines.append((True, f"{icon} " + md(t(
+                "gap_latest_ok", lang, year=finding.year, tier=finding.tier_title or finding.title,
+                amount=money_short(finding.amount_wan, lang)))))
+            continue
+        open_reasons = [r for r in finding.reasons if r.passed is not True]
+        texts = [f"{REASON_MARKS[r.passed]} {(r.text_en or r.text) if lang == 'en' else r.text}"
+                 for r in open_reasons]
+        year = f"{finding.year}: " if lang == "en" else f"{finding.year}年："
+        lines.append((False, f"{icon} " + md(year + "；".join(texts))))
+    return lines
+
+
+def render_ladders(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
+    """The chart and the gap in words."""
+    if not profile.years:
+        st.info(t("ladder_no_years", lang))
+        return
+    found = ladders(ruleset, profile)
+    if not found:
+        st.info(t("ladder_none", lang))
+        return
+    bars, lines = chart_frames(found, profile, lang)
+    st.altair_chart(ladder_chart(bars, lines, lang), width="stretch")
+    st.caption(t("ladder_caption", lang))
+    st.markdown(f"**{t('gap_title', lang)}**")
+    for ladder in found:
+        title = ladder.title_en if lang == "en" else ladder.title
+        st.markdown(f"*{md(title)}*（{md(ladder.policy_title)}）" if lang != "en"
+                    else f"*{md(title)}* ({md(ladder.policy_title)})")
+        gap = _gap_lines(ladder, report, lang)
+        values = [v for y in profile.years if (v := getattr(y, ladder.profile_field, None)) is not None]
+        latest = values[-1] if values else None
+        above = [s for s in ladder.steps if latest is not None and s.level_wan > latest]
+        lines = [text for _, text in gap]
+        if above and (not gap or gap[-1][0]):
+            step = above[0]
+            lines.append(":blue[:material/arrow_forward:] " + md(t(
+                "gap_next_level", lang, level=money_short(step.level_wan, lang),
+                amount=money_short(step.amount_wan, lang))))
+        if not above and values:
+            lines.append(md(t("gap_top", lang)))
+        st.markdown("\n".join(f"- {line}" for line in lines) or t("gap_none", lang))

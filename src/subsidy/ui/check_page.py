@@ -1,0 +1,139 @@
+"""The self-check page: load or enter a profile, choose readings, run the check, see results.
+
+The page only arranges things: the profile is validated by :mod:`subsidy.profile`,
+evaluated by :func:`subsidy.evaluate.evaluate`, and shown by :mod:`subsidy.ui.results`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from subsidy.evaluate import default_rules, evaluate
+from subsidy.ruleset import RuleSet
+from subsidy.ui import profile_form as pf
+from subsidy.ui.i18n import colon, md, t
+from subsidy.ui.results import file_stem, render_results
+from subsidy.ui.state import current_lang
+
+
+@st.cache_resource(show_spinner=False)
+def ruleset_for(readings: tuple[tuple[str, str], ...]) -> RuleSet:
+    """The project's rule set under the given readings (one object per combination)."""
+    return default_rules().with_switches(dict(readings))
+
+
+def _interp_key(iid: str) -> str:
+    return f"interp.{iid}"
+
+
+def _reset_readings() -> None:
+    for iid, interp in default_rules().interpretations.items():
+        st.session_state[_interp_key(iid)] = interp.use
+
+
+def interpretation_readings() -> tuple[tuple[str, str], ...]:
+    """The readings chosen in this session (the rule files' own choice where untouched)."""
+    base = default_rules()
+    return tuple(sorted((iid, st.session_state.get(_interp_key(iid), interp.use))
+                        for iid, interp in base.interpretations.items()))
+
+
+def interpretation_panel(lang: str) -> tuple[tuple[str, str], ...]:
+    """One switch per INTERP reading, with its note; returns the readings chosen."""
+    base = default_rules()
+    for iid, interp in base.interpretations.items():
+        st.session_state.setdefault(_interp_key(iid), interp.use)
+    switched = [iid for iid, i in base.interpretations.items()
+                if st.session_state[_interp_key(iid)] != i.use]
+    title = t("interp_title", lang) + (f"（{len(switched)}）" if switched else "")
+    with st.expander(title, expanded=bool(switched)):
+        st.caption(t("interp_intro", lang))
+        for iid in sorted(base.interpretations):
+            interp = base.interpretations[iid]
+            heading = (interp.title_en or interp.title) if lang == "en" else interp.title
+            readings = {"default": interp.default, "alternative": interp.alternative}
+
+            def show(choice: str, readings: dict = readings) -> str:
+                return f"{t('interp_' + choice, lang)}{colon(lang)}{readings[choice].label_in(lang)}"
+
+            st.radio(
+                f"{iid} · {heading}", ["default", "alternative"], key=_interp_key(iid),
+                format_func=show, persist_state="session",
+                captions=[(r.text_en or r.text) if lang == "en" else r.text for r in readings.values()],
+            )
+            st.caption(md((interp.note_en or interp.note) if lang == "en" else interp.note))
+        st.button(t("interp_reset", lang), on_click=_reset_readings)
+    return interpretation_readings()
+
+
+def _on_upload() -> None:
+    uploaded = st.session_state.get("ui.upload")
+    if uploaded is not None:
+        pf.load_upload(uploaded.getvalue(), uploaded.name)
+
+
+def _on_example() -> None:
+    stem = st.session_state.get("ui.example")
+    if stem:
+        pf.load_example(stem)
+
+
+def _on_check() -> None:
+    st.session_state["ui.checked"] = True
+
+
+def toolbar(outcome: pf.FormOutcome, lang: str) -> None:
+    """Examples, upload and download of the profile, and a clean start."""
+    examples = pf.example_files()
+    with st.container(border=True):
+        left, middle, right = st.columns([3, 3, 2], vertical_alignment="bottom")
+        with left:
+            st.selectbox(t("example", lang), list(examples), key="ui.example",
+                         format_func=lambda stem: examples.get(stem, stem), persist_state="session")
+            st.button(t("load_example", lang), on_click=_on_example, icon=":material/folder_open:", key="ui.load_example")
+        with middle:
+            st.file_uploader(t("upload", lang), type=["json"], key="ui.upload", on_change=_on_upload)
+        with right:
+            st.download_button(
+                t("download_profile", lang), pf.form_json(outcome),
+                file_name=f"{file_stem(str(outcome.form.data.get('name') or 'profile'))}.json",
+                mime="application/json", on_click="ignore", icon=":material/download:", width="stretch")
+            if outcome.problems and st.session_state.get("ui.checked"):
+                st.caption(t("download_profile_invalid", lang))
+            st.button(t("clear", lang), on_click=pf.clear_form, icon=":material/restart_alt:", width="stretch")
+    loaded = st.session_state.get("ui.loaded")
+    if loaded:
+        st.success(t("loaded", lang, name=loaded), icon=":material/check_circle:")
+    left_out = st.session_state.get("ui.left_out") or []
+    if left_out:
+        st.warning(t("not_loaded", lang) + "\n" + "\n".join(f"- {md(x)}" for x in left_out))
+    load_error = st.session_state.get("ui.load_error") or []
+    if load_error:
+        st.error(t("upload_refused", lang) + "\n" + "\n".join(
+            f"- {md(p.message_en if lang == 'en' else p.message_zh)}" for p in load_error))
+
+
+def render() -> None:
+    """The page body."""
+    lang = current_lang()
+    pf.init_state()
+    outcome = pf.read_form()
+    st.title(t("check_title", lang))
+    st.caption(t("check_intro", lang))
+    toolbar(outcome, lang)
+    checked = bool(st.session_state.get("ui.checked"))
+    if checked and outcome.problems:
+        pf.problem_summary(outcome, lang)
+    pf.render_form(outcome, lang)
+    readings = interpretation_panel(lang)
+    st.button(t("run_check", lang), type="primary", on_click=_on_check, icon=":material/search:",
+              key="ui.run_check", width="stretch")
+    if not checked:
+        return
+    if outcome.profile is None:
+        st.warning(t("fix_first", lang), icon=":material/edit:")
+        return
+    ruleset = ruleset_for(readings)
+    report = evaluate(outcome.profile, rules=ruleset)
+    st.divider()
+    render_results(report, outcome.profile, ruleset, lang)

@@ -1,0 +1,248 @@
+"""The results of a check: headline total, findings by status with their reasons, the
+checklist of missing information, the ladder chart and the exports.
+
+Everything shown is read from the :class:`~subsidy.findings.Report` the library returned;
+nothing here decides eligibility or adds amounts of its own (the totals are the report's).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import streamlit as st
+
+from subsidy.export import report_html, workbook_bytes
+from subsidy.findings import STATUS_ORDER, Finding, Report
+from subsidy.profile import Profile, field_label
+from subsidy.ruleset import RuleSet
+from subsidy.ui import charts
+from subsidy.ui.i18n import (
+    REASON_MARKS_MD,
+    STATUS_ICONS,
+    amount_text,
+    colon,
+    md,
+    money,
+    status_label,
+    t,
+)
+
+_KIND_ORDER = {"fixed": 0, "per_unit": 0, "pass_through": 0, "case_by_case": 1, "none": 2}
+_KIND_GROUPS = {0: "group_awards", 1: "group_case", 2: "group_support"}
+
+
+def _title(finding: Finding, lang: str) -> str:
+    return (finding.title_en or finding.title) if lang == "en" else finding.title
+
+
+def finding_label(finding: Finding, lang: str) -> str:
+    """The one-line summary an expander shows: icon, year, award, tier, amount."""
+    parts = []
+    if finding.year:
+        parts.append(f"{finding.year}" + ("" if lang == "en" else "年"))
+    title = _title(finding, lang)
+    tier_title = (finding.tier_title_en or finding.tier_title) if lang == "en" else finding.tier_title
+    if tier_title and finding.tier_title != finding.title:
+        title += f" · {tier_title}"
+    parts.append(title)
+    text = " ".join(parts)
+    amount = amount_text(finding.amount_wan, finding.amount_kind, lang)
+    if finding.status in ("eligible", "needs_info"):
+        text += f" — {amount}"
+    return f"{STATUS_ICONS[finding.status]} {md(text)}"
+
+
+def missing_md(item: str, lang: str) -> str:
+    """A field to provide, as the library names it ("years[].x（…）"), led by its label."""
+    path = item.split("（", 1)[0].strip()
+    details = re.findall(r"（([^（）]*)）", item)
+    label = field_label(path, lang)
+    text = f"**{md(label)}**" if label != path else f"**{md(path)}**"
+    if label != path:
+        text += f" `{path}`"
+    extra = [d for d in details if d != label]
+    if extra:
+        text += "（" + "；".join(md(d) for d in extra) + "）"
+    return text
+
+
+def _reason_table(finding: Finding, lang: str) -> str:
+    """Each condition with ✓/✗/? and the actual and required figures, as a markdown table."""
+    head = [t("reason_col_ok", lang), t("reason_col_text", lang),
+            t("reason_col_actual", lang), t("reason_col_required", lang)]
+    rows = [f"| {' | '.join(head)} |", "|:-:|---|---|---|"]
+    for reason in finding.reasons:
+        text = (reason.text_en or reason.text) if lang == "en" else reason.text
+        rows.append(" | ".join([
+            "", REASON_MARKS_MD[reason.passed], md(text).replace("\n", " "),
+            md(reason.actual or ""), md(reason.required or ""), ""]).strip())
+    return "\n".join(rows)
+
+
+def render_finding(finding: Finding, ruleset: RuleSet, report: Report, lang: str) -> None:
+    """The body of one finding: amount, reasons, what to provide, clause, readings, contacts."""
+    amount = amount_text(finding.amount_wan, finding.amount_kind, lang)
+    kind = t("amount_kind", lang)
+    from subsidy import vocab
+
+    kind_label = vocab.label(vocab.AMOUNT_KINDS, finding.amount_kind, lang)
+    if finding.status == "needs_info" and finding.amount_wan is not None:
+        st.markdown(f"**{t('provisional', lang)}**{colon(lang)}{md(amount)}（{md(kind_label)}）")
+    elif finding.status == "eligible":
+        st.markdown(f"**{t('amount_col', lang)}**{colon(lang)}{md(amount)} · {kind}{colon(lang)}{md(kind_label)}")
+    st.markdown(_reason_table(finding, lang))
+    if finding.missing:
+        st.markdown(f"**{t('to_provide', lang)}**{colon(lang)}" + "；".join(missing_md(m, lang) for m in finding.missing))
+    notes = finding.notes_en if lang == "en" and finding.notes_en else finding.notes
+    if notes:
+        st.markdown(f"**{t('notes', lang)}**{colon(lang)}" + " ".join(md(n) for n in notes))
+    clause = finding.clause
+    st.markdown(f"**{t('clause', lang)}**（{md(clause.section)}）\n\n> {md(clause.quote)}")
+    st.caption(f"{clause.policy_title} · {t('source_doc', lang)} {clause.source} "
+               f"{t('source_see_catalogue', lang)} · {finding.rule_id}")
+    if finding.interpretations:
+        lines = []
+        for iid in finding.interpretations:
+            interp = ruleset.interpretations.get(iid)
+            if interp is None:
+                continue
+            choice = report.readings.get(iid, "default")
+            reading = getattr(interp, choice)
+            title = (interp.title_en or interp.title) if lang == "en" else interp.title
+            note = (interp.note_en or interp.note) if lang == "en" else interp.note
+            text = (reading.text_en or reading.text) if lang == "en" else reading.text
+            lines.append(f"- **{iid}** {md(title)} — {md(t('reading_in_force', lang, label=reading.label_in(lang)))}。"
+                         f"{md(text)} *{md(note)}*")
+        if lines:
+            st.markdown(f"**{t('interp_used', lang)}**\n" + "\n".join(lines))
+    if finding.contacts:
+        st.caption(f"{t('contacts', lang)}{colon(lang)}{'、'.join(finding.contacts)}")
+
+
+def _headline(report: Report, lang: str) -> None:
+    groups = report.by_status()
+    left, middle, right = st.columns([2, 1, 1])
+    with left:
+        st.metric(t("total", lang), money(report.total_wan, lang), help=t("total_help", lang),
+                  border=True)
+        case = sum(1 for f in groups["eligible"] if f.amount_kind == "case_by_case")
+        support = sum(1 for f in groups["eligible"] if f.amount_kind == "none")
+        extras = []
+        if case:
+            extras.append(t("n_case_by_case", lang, n=case))
+        if support:
+            extras.append(t("n_support", lang, n=support))
+        if groups["needs_info"]:
+            extras.append(t("n_needs_info", lang, n=len(groups["needs_info"])))
+        if extras:
+            st.caption(t("extra_kinds", lang, items="、".join(extras) if lang != "en" else ", ".join(extras)))
+    with middle:
+        st.markdown(f"**{t('by_level', lang)}**")
+        levels = report.total_by("level")
+        st.dataframe(pd.DataFrame(
+            [{t("level_col", lang): t(f"level_{k}", lang), t("amount_col", lang): money(v, lang)}
+             for k, v in sorted(levels.items())]), hide_index=True, width="stretch")
+    with right:
+        st.markdown(f"**{t('by_year', lang)}**")
+        years = report.total_by("year")
+        st.dataframe(pd.DataFrame(
+            [{t("year_col", lang): str(k), t("amount_col", lang): money(v, lang)}
+             for k, v in sorted(years.items(), key=lambda kv: kv[0] or 0)]),
+            hide_index=True, width="stretch")
+
+
+def _readings(report: Report, ruleset: RuleSet, lang: str) -> None:
+    switched = {k: v for k, v in report.readings.items() if v != "default"}
+    if not switched:
+        text = t("readings_all_default", lang)
+    else:
+        items = []
+        for iid, choice in switched.items():
+            interp = ruleset.interpretations.get(iid)
+            items.append(f"{iid}（{getattr(interp, choice).label_in(lang)}）" if interp else iid)
+        text = t("readings_switched", lang, items="；".join(items))
+    st.caption(f"{t('readings_used', lang)}{colon(lang)}{text} · {t('ruleset_version', lang)} {report.ruleset_version}")
+
+
+def _checklist(report: Report, lang: str) -> None:
+    needs = report.by_status()["needs_info"]
+    if not needs:
+        return
+    wanted: dict[str, list[str]] = {}
+    for finding in needs:
+        for item in finding.missing or ["—"]:
+            wanted.setdefault(item, []).append(
+                f"{finding.year or ''} {_title(finding, lang)}".strip())
+    with st.container(border=True):
+        st.markdown(f":orange[:material/assignment:] **{t('checklist_title', lang)}**")
+        for item, whats in wanted.items():
+            what = "；".join(dict.fromkeys(whats))
+            st.markdown(f"- :material/check_box_outline_blank: {missing_md(item, lang)} — "
+                        f"{md(t('checklist_for', lang, what=what))}")
+
+
+def _findings(report: Report, ruleset: RuleSet, lang: str) -> None:
+    groups = report.by_status()
+    for status in STATUS_ORDER:
+        group = groups[status]
+        if status == "eligible":
+            group = sorted(group, key=lambda f: (_KIND_ORDER.get(f.amount_kind, 3), f.year or 0))
+        st.markdown(f"#### {STATUS_ICONS[status]} {status_label(status, lang)}（{len(group)}）")
+        if not group:
+            st.caption(t("no_findings", lang))
+        shown_kind = None
+        for finding in group:
+            if status == "eligible":
+                kind = _KIND_ORDER.get(finding.amount_kind, 3)
+                if kind != shown_kind:
+                    st.markdown(f"**{t(_KIND_GROUPS.get(kind, 'group_awards'), lang)}**")
+                    shown_kind = kind
+            with st.expander(finding_label(finding, lang)):
+                render_finding(finding, ruleset, report, lang)
+
+
+def file_stem(name: str) -> str:
+    """A company name made safe as a download's file name."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "report"
+
+
+def _exports(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
+    stem = file_stem(report.company)
+    st.caption(t("export_help", lang))
+    one, two, three = st.columns(3)
+    with one:
+        st.download_button(
+            t("export_excel", lang), workbook_bytes(report, profile, ruleset=ruleset, lang=lang),
+            file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/table_view:",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    with two:
+        st.download_button(
+            t("export_html", lang), report_html(report, profile, ruleset=ruleset, lang=lang),
+            file_name=f"{stem}.html", mime="text/html", on_click="ignore", icon=":material/print:")
+    with three:
+        st.download_button(
+            t("export_json", lang),
+            json.dumps(report.contract(), ensure_ascii=False, indent=2) + "\n",
+            file_name=f"{stem}.findings.json", mime="application/json", on_click="ignore", icon=":material/data_object:")
+
+
+def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
+    """Everything about one evaluated profile."""
+    st.header(t("results_title", lang, company=report.company), anchor="results")
+    _headline(report, lang)
+    _readings(report, ruleset, lang)
+    for hint in report.hints:
+        st.info(f"{t('hints', lang)}{colon(lang)}{(hint.text_en or hint.text) if lang == 'en' else hint.text}",
+                icon=":material/lightbulb:")
+    _checklist(report, lang)
+    tab_findings, tab_ladder, tab_export = st.tabs(
+        [t("findings_title", lang), t("ladder_title", lang), t("export_title", lang)])
+    with tab_findings:
+        _findings(report, ruleset, lang)
+    with tab_ladder:
+        charts.render_ladders(report, profile, ruleset, lang)
+    with tab_export:
+        _exports(report, profile, ruleset, lang)
+

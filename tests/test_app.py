@@ -1,0 +1,305 @@
+"""The self-check app, driven headless with Streamlit's AppTest: form logic, validation
+messages next to their fields, uploads, language, readings, and — for every example — the
+total on the page equal to the library's contract total (what ``subsidy check --format
+json`` prints)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from subsidy.evaluate import default_rules, evaluate
+from subsidy.profile import dump_profile, load_profile, validate_profile
+from subsidy.ui import form_model as fm
+from subsidy.ui.profile_form import LOAD_OPTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+TIMEOUT = 60
+
+
+def shown_wan(text: str) -> Decimal:
+    """The 万元 amount a shown total stands for: "1,160万元（…）" → 1160."""
+    match = re.match(r"\s*([0-9][0-9,]*(?:\.[0-9]+)?)万元", text)
+    assert match, f"not a 万元 amount: {text!r}"
+    return Decimal(match.group(1).replace(",", ""))
+
+
+def contract_total(path: Path, switches: dict[str, str] | None = None) -> Decimal:
+    report = evaluate(load_profile(path.read_bytes()), switches=switches)
+    return Decimal(str(report.contract()["total_wan"]))
+
+
+def fresh_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def load_example(at: AppTest, stem: str) -> AppTest:
+    at.selectbox(key="ui.example").set_value(stem)
+    at.button(key="ui.load_example").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def run_check(at: AppTest) -> AppTest:
+    at.button(key="ui.run_check").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(elements: Any) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+# ------------------------------------------------------------------------------ pure form logic
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_form_round_trip_keeps_every_example_field(path: Path) -> None:
+    """An example spread over the form and read back is the same profile: nothing is lost."""
+    data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    content = fm.data_to_form(data, LOAD_OPTIONS)
+    assert content.left_out == []
+    form = fm.form_to_data(content.values, content.tables)
+    profile, problems = validate_profile(form.data)
+    assert problems == []
+    assert dump_profile(profile) == dump_profile(load_profile(path.read_bytes()))
+
+
+def test_apply_delta_follows_the_editor_order() -> None:
+    base = [{"year": "2019", "revenue_wan": "1"}, {"year": "2020", "revenue_wan": "2"}]
+    state = {"edited_rows": {1: {"revenue_wan": "20"}}, "deleted_rows": [0],
+             "added_rows": [{"year": "2021"}]}
+    rows = fm.apply_delta(base, state, ["year", "revenue_wan"])
+    assert rows == [{"year": "2020", "revenue_wan": "20"}, {"year": "2021", "revenue_wan": None}]
+    assert base[1]["revenue_wan"] == "2"  # the stored rows are not changed in place
+
+
+def test_money_cells_accept_chinese_units_and_keep_unknown_text() -> None:
+    tables = {"years": [{"year": "2020", "revenue_wan": "102亿", "main_business_revenue_wan": "1,000,000",
+                         "district_fiscal_contribution_wan": "2300万"},
+                        {"year": None, "revenue_wan": None},
+                        {"year": "2021年", "revenue_wan": "abc"}]}
+    form = fm.form_to_data({"name": "甲", "district": "硚口区", "sector": "wholesale"}, tables)
+    years = form.data["years"]
+    assert years[0]["revenue_wan"] == Decimal(1020000)
+    assert years[0]["main_business_revenue_wan"] == Decimal(1000000)
+    assert years[0]["district_fiscal_contribution_wan"] == Decimal(2300)
+    assert years[1] == {"year": "2021", "revenue_wan": "abc"}  # blank row skipped, text kept
+    assert form.row_maps["years"] == [0, 2]
+    _, problems = validate_profile(form.data)
+    place = fm.locate(problems[0].field, form.row_maps)
+    assert (place.anchor, place.row, place.column) == ("years", 3, "revenue_wan")
+
+
+def test_year_money_text_is_parsed_or_refused_in_both_languages() -> None:
+    assert fm.parse_year_money("2020:50，2021：60; 2022=70") == {
+        "2020": Decimal(50), "2021": Decimal(60), "2022": Decimal(70)}
+    form = fm.form_to_data({"name": "甲", "district": "硚口区", "sector": "industry"},
+                           {"tech_upgrade_projects": [{"name": "改造", "new_local_fiscal_revenue_wan": "五十万"}]})
+    assert len(form.problems) == 1
+    assert "年份:金额" in form.problems[0].message_zh
+    assert "year:amount" in form.problems[0].message_en
+
+
+# ------------------------------------------------------------------------------ the page
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_total_on_page_equals_contract_total(path: Path) -> None:
+    at = run_check(load_example(fresh_app(), path.stem))
+    assert not at.error, texts(at.error)
+    (metric,) = at.metric
+    assert metric.label == "可获得奖励合计"
+    assert shown_wan(metric.value) == contract_total(path)
+    report = evaluate(load_profile(path.read_bytes()))
+    labels = [e.label for e in at.expander]
+    for finding in report.results:
+        assert any(finding.title in label for label in labels), finding.rule_id
+    # the by-year split shown is the report's
+    by_year = report.total_by("year")
+    tables = [df.value for df in at.dataframe]
+    year_table = next(t for t in tables if "年度" in t.columns)
+    shown = {int(row["年度"]): shown_wan(row["金额"]) for _, row in year_table.iterrows()}
+    assert shown == {year: amount for year, amount in by_year.items()}
+
+
+def test_reasons_clause_and_readings_are_shown_for_a_finding() -> None:
+    at = run_check(load_example(fresh_app(), "qiaokou-trading-group"))
+    report = evaluate(load_profile((ROOT / "examples/qiaokou-trading-group.json").read_bytes()))
+    finding = next(f for f in report.results if f.status == "eligible" and f.interpretations)
+    expander = next(e for e in at.expander if finding.title in e.label and str(finding.year) in e.label
+                    and (finding.tier_title or "") in e.label)
+    body = "\n".join(texts(expander.markdown))
+    for reason in finding.reasons:
+        assert reason.text.split("，")[0][:6] in body.replace("\\", "")
+    assert finding.clause.quote[:10] in body.replace("\\", "")
+    assert finding.interpretations[0] in body
+    assert "✓" in body
+
+
+def test_needs_info_becomes_a_checklist_and_support_is_not_zero() -> None:
+    at = run_check(load_example(fresh_app(), "qiaokou-trading-group"))
+    page = "\n".join(texts(at.markdown))
+    assert "需补充的信息" in page
+    assert "区级财政贡献" in page
+    support = [e.label for e in at.expander if "非资金支持" in e.label]
+    assert support, "non-monetary support must be named, not shown as an amount"
+    assert not any(re.search(r"— 0万元", e.label) for e in at.expander)
+
+
+def test_invalid_entries_are_shown_next_to_their_fields_and_kept() -> None:
+    at = fresh_app()
+    at.text_input(key="pf.name").set_value("测试企业")
+    at.text_input(key="pf.credit_code").set_value("91420104MA4K2ABC19")  # wrong check character
+    at.text_input(key="pf.prior_peak_revenue_wan").set_value("很多")
+    at.selectbox(key="pf.sector").set_value("wholesale")
+    at.run()
+    run_check(at)
+    errors = texts(at.error)
+    summary = next(e for e in errors if e.startswith("企业档案有"))
+    assert "3 处" in summary
+    assert "字段 district（所在区）：缺少此必填字段" in summary
+    beside = [e for e in errors if e != summary]  # the messages shown under each field
+    assert any(e.startswith('值 "91420104MA4K2ABC19" 无效，校验位（第 18 位）应为 8') for e in beside)
+    assert any(e.startswith('值 "很多" 无效，应为金额（万元）') for e in beside)
+    assert "缺少此必填字段" in beside
+    assert not at.metric
+    # nothing typed is lost
+    assert at.text_input(key="pf.credit_code").value == "91420104MA4K2ABC19"
+    assert at.text_input(key="pf.prior_peak_revenue_wan").value == "很多"
+    # fixing the fields gives results without retyping anything else
+    at.text_input(key="pf.credit_code").set_value("91420104MA4K2ABC18")
+    at.text_input(key="pf.prior_peak_revenue_wan").set_value("45亿")
+    at.selectbox(key="pf.district").set_value("硚口区")
+    at.run()
+    assert not at.error, texts(at.error)
+    assert at.metric and at.text_input(key="pf.name").value == "测试企业"
+
+
+def test_a_partly_filled_block_opens_with_its_problems() -> None:
+    at = fresh_app()
+    at.text_input(key="pf.name").set_value("孵化器运营公司")
+    at.selectbox(key="pf.district").set_value("硚口区")
+    at.selectbox(key="pf.sector").set_value("services")
+    at.text_input(key="pf.incubator.recognition.year").set_value("2020")
+    at.run()
+    run_check(at)
+    summary = at.error[0].value
+    assert "incubator.kind（载体类型）：缺少此必填字段" in summary
+    assert "incubator.recognition.level（认定级别）：缺少此必填字段" in summary
+    (block,) = [e for e in at.expander if "孵化载体" in e.label]
+    assert block.proto.expanded and ":material/error:" in block.label
+    assert [e.value for e in block.error] == ["缺少此必填字段", "缺少此必填字段"]
+
+
+def test_table_problems_name_the_row_and_column() -> None:
+    at = fresh_app()
+    at.text_input(key="pf.name").set_value("测试企业")
+    at.selectbox(key="pf.district").set_value("硚口区")
+    at.selectbox(key="pf.sector").set_value("wholesale")
+    at.run()
+    editor = f"ed.years.{at.session_state['tblver.years']}.zh"
+    at.session_state[editor] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"year": "2020", "revenue_wan": "102亿"},
+                       {"year": "2021", "revenue_wan": "-5", "district_fiscal_contribution_wan": "2760"}],
+    }
+    at.run()
+    run_check(at)
+    errors = texts(at.error)
+    assert any(e.startswith("第 2 行「营业收入」：值 -5 无效，应为不小于 0 的金额") for e in errors), errors
+
+
+def test_table_edits_survive_a_language_switch() -> None:
+    at = fresh_app()
+    at.session_state[f"ed.years.{at.session_state['tblver.years']}.zh"] = {
+        "edited_rows": {}, "deleted_rows": [], "added_rows": [{"year": "2020", "revenue_wan": "102亿"}]}
+    at.run()
+    at.segmented_control(key="ui.lang").set_value("en").run()
+    at.run()
+    (editor,) = [e for e in at.data_editor if "revenue_wan" in e.value.columns]
+    assert editor.value.to_dict("records")[0]["revenue_wan"] == "102亿"
+    assert at.session_state["tbl.years"][0]["year"] == "2020"
+
+
+def test_upload_loads_the_profile_and_bad_json_is_refused_in_chinese() -> None:
+    at = fresh_app()
+    raw = (ROOT / "examples/wedz-manufacturer.json").read_bytes()
+    at.file_uploader(key="ui.upload").upload("wedz.json", raw, "application/json").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="pf.name").value == "沌口示例汽车零部件制造有限公司"
+    (metric,) = at.metric  # an uploaded profile is checked at once
+    assert shown_wan(metric.value) == contract_total(ROOT / "examples/wedz-manufacturer.json")
+
+    at = fresh_app()
+    at.file_uploader(key="ui.upload").upload("bad.json", b'{"name": "x",', "application/json").run()
+    assert any("JSON 文本有误" in e for e in texts(at.error))
+
+
+def test_english_switch_translates_labels_and_keeps_figures() -> None:
+    at = fresh_app()
+    at.segmented_control(key="ui.lang").set_value("en").run()
+    assert at.title[0].value == "Award self-check"
+    run_check(load_example(at, "wedz-manufacturer"))
+    (metric,) = at.metric
+    assert metric.label == "Total of eligible awards"
+    assert "万元" in metric.value and "RMB" in metric.value
+    assert shown_wan(metric.value.split("(")[1]) == contract_total(ROOT / "examples/wedz-manufacturer.json")
+
+
+def test_interpretation_switch_changes_the_result_and_is_reported() -> None:
+    path = ROOT / "examples/wedz-manufacturer.json"
+    switches = {"INTERP-WQB-2": "alternative"}
+    assert contract_total(path, switches) != contract_total(path), "pick a switch that matters"
+    at = run_check(load_example(fresh_app(), path.stem))
+    at.radio(key="interp.INTERP-WQB-2").set_value("alternative").run()
+    (metric,) = at.metric
+    assert shown_wan(metric.value) == contract_total(path, switches)
+    captions = "\n".join(texts(at.caption))
+    assert "INTERP-WQB-2（含验收当年）" in captions
+
+
+def test_catalogue_lists_every_rule_with_its_quote() -> None:
+    def page() -> None:
+        from subsidy.ui import catalogue_page
+
+        catalogue_page.render()
+
+    at = AppTest.from_function(page, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    labels = [e.label for e in at.expander]
+    rules = default_rules()
+    for rule_id in rules.rules:
+        assert any(label.startswith(rule_id.replace("_", "\\_")) or label.startswith(rule_id)
+                   for label in labels), rule_id
+    body = "\n".join(texts(at.markdown)).replace("\\", "")
+    assert rules.rules["qk.revenue_milestone"].quote in body
+    for policy in rules.policies.values():
+        assert any(policy.source in label for label in labels)
+        assert any(policy.title == s.value for s in at.subheader)
+    sources = "\n".join(texts(at.text))
+    assert "硚口区加快产业发展" in sources  # the source document itself is shown
+
+
+def test_review_page_placeholder_when_the_module_is_absent() -> None:
+    def page() -> None:
+        from subsidy.ui import shell
+
+        shell.review("subsidy.ui.no_such_review_page")
+
+    at = AppTest.from_function(page, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("审核页面尚未安装" in i for i in texts(at.info))

@@ -1,0 +1,145 @@
+"""End to end in a real headless Chromium: load an example, run the check, read the total and
+a reason on the page; switch pages without losing anything; and two sessions checking
+different companies at the same time each get their own, correct results.
+
+Screenshots are saved under artifacts/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import (
+    ARTIFACTS,
+    browser_skip_reason,
+    launch_browser,
+    new_page,
+    start_app,
+    wait_for_app,
+)
+
+from subsidy.evaluate import evaluate
+from subsidy.findings import Report
+from subsidy.profile import load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP = browser_skip_reason()
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(SKIP is not None, reason=SKIP or "")]
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with start_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with launch_browser() as chromium:
+        yield chromium
+
+
+def example_report(stem: str) -> Report:
+    return evaluate(load_profile((ROOT / "examples" / f"{stem}.json").read_bytes()))
+
+
+def shown_wan(text: str) -> Decimal:
+    match = re.match(r"\s*([0-9][0-9,]*(?:\.[0-9]+)?)万元", text)
+    assert match, f"not a 万元 amount: {text!r}"
+    return Decimal(match.group(1).replace(",", ""))
+
+
+def open_app(browser: Any, base_url: str) -> Any:
+    page = new_page(browser)
+    page.goto(base_url)
+    wait_for_app(page)
+    return page
+
+
+def load_example(page: Any, company: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text="示例企业").click()
+    page.get_by_role("option", name=company).click()
+    wait_for_app(page)
+    page.get_by_role("button", name="载入示例").click()
+    wait_for_app(page)
+
+
+def total_on(page: Any) -> Decimal:
+    metric = page.get_by_test_id("stMetric").filter(has_text="可获得奖励合计")
+    value = metric.get_by_test_id("stMetricValue")
+    value.wait_for(state="visible")
+    return shown_wan(value.inner_text())
+
+
+def expect_company(page: Any, company: str) -> None:
+    """The name field shows ``company`` (retried: a page switch remounts the widgets)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("textbox", name="企业名称")).to_have_value(company)
+
+
+def save_screenshot(page: Any, name: str) -> Path:
+    """The whole page: a tall viewport, since Streamlit scrolls inside its own container."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.set_viewport_size({"width": 1400, "height": 5200})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
+
+
+def test_check_an_example_and_read_total_and_reason(browser: Any, base_url: str) -> None:
+    report = example_report("qiaokou-trading-group")
+    page = open_app(browser, base_url)
+    load_example(page, report.company)
+    expect_company(page, report.company)
+    page.get_by_role("button", name="开始核查").click()
+    wait_for_app(page)
+
+    assert total_on(page) == Decimal(str(report.contract()["total_wan"]))
+
+    finding = next(f for f in report.results if f.status == "eligible" and f.tier == "T100")
+    reason = next(r for r in finding.reasons if r.field == "revenue_wan")
+    expander = page.get_by_test_id("stExpander").filter(has_text=finding.tier_title or finding.title)
+    expander.first.locator("summary").click()
+    shown = expander.first.get_by_text(reason.text, exact=False)
+    shown.first.wait_for(state="visible")
+    assert shown.first.is_visible()
+    assert save_screenshot(page, "browser-check.png").stat().st_size > 10_000
+
+    # another page and back: the form and the results are still there
+    page.get_by_test_id("stSidebarNav").get_by_text("规则目录").click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="规则目录").first.wait_for()
+    page.get_by_test_id("stSidebarNav").get_by_text("企业自查").click()
+    wait_for_app(page)
+    expect_company(page, report.company)
+    assert total_on(page) == Decimal(str(report.contract()["total_wan"]))
+    page.context.close()
+
+
+def test_two_sessions_at_once_get_their_own_results(browser: Any, base_url: str) -> None:
+    companies = {"qiaokou-trading-group": None, "wedz-manufacturer": None}
+    reports = {stem: example_report(stem) for stem in companies}
+    pages = {stem: open_app(browser, base_url) for stem in companies}
+    for stem, page in pages.items():
+        load_example(page, reports[stem].company)
+    for page in pages.values():  # both checks start before either is read
+        page.get_by_role("button", name="开始核查").click()
+    for stem, page in pages.items():
+        wait_for_app(page)
+        heading = page.get_by_role("heading", name=f"核查结果：{reports[stem].company}")
+        heading.first.wait_for()
+        assert total_on(page) == Decimal(str(reports[stem].contract()["total_wan"]))
+        other = next(s for s in companies if s != stem)
+        assert page.get_by_text(f"核查结果：{reports[other].company}").count() == 0
+    save_screenshot(pages["wedz-manufacturer"], "browser-second-session.png")
+    for page in pages.values():
+        page.context.close()
