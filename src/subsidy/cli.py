@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import vocab
+from .cli_claims import register_commands
 from .evaluate import default_rules, evaluate
 from .findings import STATUS_ORDER, Report
 from .money import format_wan, format_wan_both
@@ -218,6 +219,9 @@ def impact(
 def schema() -> None:
     """打印企业档案的 JSON Schema / print the profile's JSON Schema."""
     sys.stdout.write(json.dumps(profile_json_schema(), ensure_ascii=False, indent=2) + "\n")
+
+
+register_commands(app)  # template, verify, decide, history (claim verification)
 
 
 def main() -> None:

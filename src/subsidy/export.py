@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -49,6 +50,8 @@ def safe_cell(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
         return value
     text = value if isinstance(value, str) else str(value)
+    # Control characters cannot be stored in a workbook at all (openpyxl refuses them).
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if text.startswith(FORMULA_PREFIXES + _FULL_WIDTH):
         return "'" + text
     return text
