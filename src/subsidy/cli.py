@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from . import vocab
 from .cli_claims import register_commands
-from .evaluate import default_rules, evaluate
+from .cli_common import InterpOpt, RulesOpt, err, out, refuse, ruleset_for
+from .evaluate import evaluate
 from .findings import STATUS_ORDER, Report
 from .money import format_wan, format_wan_both
 from .profile import ProfileError, load_profile, profile_json_schema
-from .ruleset import RuleFileError, RuleSet, load_rules, parse_switches
+from .ruleset import RuleSet
 
 app = typer.Typer(
     help="武汉产业政策奖补资格计算器 / Wuhan industrial-policy award eligibility calculator",
@@ -30,35 +30,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-
-EXIT_REFUSED = 2
-
-
-def _refuse(message: str) -> None:
-    err.print(Text.assemble(("错误 / error: ", "bold red"), message))
-    raise typer.Exit(EXIT_REFUSED)
-
-
-def _rules(rules_dir: Path | None, interp: list[str] | None) -> RuleSet:
-    try:
-        ruleset = load_rules(rules_dir) if rules_dir else default_rules()
-        if interp:
-            ruleset = ruleset.with_switches({**ruleset.readings, **parse_switches(interp)})
-        return ruleset
-    except RuleFileError as exc:
-        _refuse(str(exc))
-        raise  # unreachable
-
-
-RulesOpt = Annotated[Path | None, typer.Option("--rules", help="规则目录 / rules folder (default: rules/)")]
-InterpOpt = Annotated[
-    list[str] | None,
-    typer.Option("--interp", help="切换解释 / flip a reading: INTERP-QK-1=alternative (repeatable)"),
-]
-
-
 @app.command()
 def check(
     profile: Annotated[str, typer.Argument(help="企业档案 JSON 文件，- 表示标准输入 / profile JSON, - for stdin")],
@@ -70,20 +41,18 @@ def check(
 ) -> None:
     """核查一家企业可获得的奖励 / evaluate one company profile."""
     if fmt not in ("table", "json"):
-        _refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
+        refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
     if year is not None and not 1990 <= year <= 2100:
-        _refuse(f"--year 应在1990至2100之间 / --year must be within 1990..2100, got {year}")
+        refuse(f"--year 应在1990至2100之间 / --year must be within 1990..2100, got {year}")
     try:
         text = sys.stdin.buffer.read() if profile == "-" else Path(profile).read_bytes()
     except OSError as exc:
-        _refuse(f"无法读取档案文件 / cannot read the profile file {profile!r}: {exc.strerror}")
-        return
+        refuse(f"无法读取档案文件 / cannot read the profile file {profile!r}: {exc.strerror}")
     try:
         parsed = load_profile(text)
     except ProfileError as exc:
-        _refuse(f"企业档案无效 / profile refused:\n{exc}")
-        return
-    ruleset = _rules(rules, interp)
+        refuse(f"企业档案无效 / profile refused:\n{exc}")
+    ruleset = ruleset_for(rules, interp)
     report = evaluate(parsed, rules=ruleset, year=year)
     if fmt == "json":
         sys.stdout.write(json.dumps(report.contract(), ensure_ascii=False, indent=2) + "\n")
@@ -137,7 +106,7 @@ def rules_catalogue(
     rules: RulesOpt = None,
 ) -> None:
     """规则目录：每条条款的期限、区域、金额和原文 / the rule catalogue."""
-    ruleset = _rules(rules, interp)
+    ruleset = ruleset_for(rules, interp)
     if fmt == "json":
         data = {
             "ruleset_version": ruleset.version,
@@ -190,15 +159,15 @@ def impact(
     from .impact import compare
     from .sample import sample_profiles
 
-    before = _rules(rules, None)
-    after = _rules(new_rules, interp) if new_rules else _rules(rules, interp)
+    before = ruleset_for(rules, None)
+    after = ruleset_for(new_rules, interp) if new_rules else ruleset_for(rules, interp)
     if profiles is not None:
         population = []
         for path in sorted(profiles.glob("*.json")):
             try:
                 population.append(load_profile(path.read_bytes()))
             except ProfileError as exc:
-                _refuse(f"{path.name}: {exc}")
+                refuse(f"{path.name}: {exc}")
     else:
         population = sample_profiles(sample)
     result = compare(population, before, after)

@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from . import vocab
 from .claims import ClaimsFileError, read_claims_file, template_bytes, template_csv
+from .cli_common import InterpOpt, RulesOpt, err, out, refuse, ruleset_for
 from .money import format_wan, format_wan_both
 from .register import DB_URL_ENV, Register, RegisterError, register_exists
-from .ruleset import RuleFileError, RuleSet, load_rules, parse_switches
+from .ruleset import RuleSet
 from .verify import (
     STATUS_LABELS,
     VERDICT_ORDER,
@@ -33,47 +33,19 @@ from .verify import (
     run_batch,
 )
 
-EXIT_REFUSED = 2
 PROGRESS_FROM = 200
 """Batches with more claims than this show a progress bar (on standard error)."""
 TABLE_UP_TO = 300
 """Larger batches print the summary only; the report workbook holds every verdict."""
 
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-
 DbOpt = Annotated[str | None, typer.Option("--db", help=f"登记簿数据库 / register database URL (default ${DB_URL_ENV} or sqlite:///subsidy-register.sqlite)")]
-RulesOpt = Annotated[Path | None, typer.Option("--rules", help="规则目录 / rules folder (default: rules/)")]
-InterpOpt = Annotated[
-    list[str] | None,
-    typer.Option("--interp", help="切换解释 / flip a reading: INTERP-QK-1=alternative (repeatable)"),
-]
-
-
-def _refuse(message: str) -> None:
-    err.print(Text.assemble(("错误 / error: ", "bold red"), message))
-    raise typer.Exit(EXIT_REFUSED)
-
-
-def _ruleset(rules_dir: Path | None, interp: list[str] | None) -> RuleSet:
-    from .evaluate import default_rules
-
-    try:
-        ruleset = load_rules(rules_dir) if rules_dir else default_rules()
-        if interp:
-            ruleset = ruleset.with_switches({**ruleset.readings, **parse_switches(interp)})
-        return ruleset
-    except RuleFileError as exc:
-        _refuse(str(exc))
-        raise  # unreachable
 
 
 def _register(db: str | None) -> Register:
     try:
         return Register(db)
     except RegisterError as exc:
-        _refuse(str(exc))
-        raise  # unreachable
+        refuse(str(exc))
 
 
 def template(
@@ -82,16 +54,16 @@ def template(
     rules: RulesOpt = None,
 ) -> None:
     """生成申报核验模板 / write the claims template (Excel, or CSV)."""
-    ruleset = _ruleset(rules, None)
+    ruleset = ruleset_for(rules, None)
     try:
         if target.suffix.lower() == ".csv":
             target.write_text(template_csv(rules=ruleset, example=example), encoding="utf-8")
         else:
             if target.suffix.lower() != ".xlsx":
-                _refuse(f"模板文件应以 .xlsx 或 .csv 结尾 / the template must be .xlsx or .csv: {target}")
+                refuse(f"模板文件应以 .xlsx 或 .csv 结尾 / the template must be .xlsx or .csv: {target}")
             target.write_bytes(template_bytes(rules=ruleset, example=example))
     except OSError as exc:
-        _refuse(f"无法写入 / cannot write {target}: {exc.strerror}")
+        refuse(f"无法写入 / cannot write {target}: {exc.strerror}")
     err.print(f"已生成模板 / template written: {target}")
 
 
@@ -109,18 +81,18 @@ def verify(
 ) -> None:
     """逐条核验申报 / verify every claim of a workbook against the rules."""
     if fmt not in ("table", "json"):
-        _refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
+        refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
     if record and not (official or "").strip():
-        _refuse("记入登记簿须填写经办人：--official 姓名 / --record needs --official NAME")
+        refuse("记入登记簿须填写经办人：--official 姓名 / --record needs --official NAME")
     if chunk_size < 1:
-        _refuse("--chunk-size 应为正整数 / --chunk-size must be positive")
+        refuse("--chunk-size 应为正整数 / --chunk-size must be positive")
     if report is not None and report.suffix.lower() != ".xlsx":
-        _refuse(f"--out 应为 .xlsx 文件 / --out must be an .xlsx file: {report}")
-    ruleset = _ruleset(rules, interp)
+        refuse(f"--out 应为 .xlsx 文件 / --out must be an .xlsx file: {report}")
+    ruleset = ruleset_for(rules, interp)
     try:
         batch = read_claims_file(claims_file, rules=ruleset)
     except ClaimsFileError as exc:
-        _refuse(str(exc))
+        refuse(str(exc))
         return
     # The register is consulted whenever there is one (an approved one-time award makes a
     # claim a duplicate), so the CLI and the page give the same verdicts; it is created
@@ -129,13 +101,13 @@ def verify(
     try:
         verification = _run(batch, ruleset, register, record, official, chunk_size)
     except RegisterError as exc:
-        _refuse(str(exc))
+        refuse(str(exc))
         return
     if report is not None:
         try:
             report_workbook(verification, report, rules=ruleset)
         except OSError as exc:
-            _refuse(f"无法写入 / cannot write {report}: {exc.strerror}")
+            refuse(f"无法写入 / cannot write {report}: {exc.strerror}")
     if fmt == "json":
         sys.stdout.write(json.dumps(verification.contract(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -223,7 +195,7 @@ def decide(
         decision = register.decide(claim_id, action, official, note)
         claim = register.claim(claim_id)
     except RegisterError as exc:
-        _refuse(str(exc))
+        refuse(str(exc))
         return
     out.print(f"决定编号 decision #{decision.id}：申报 #{claim.id} {claim.company_name} · {claim.rule_title} · "
               f"{claim.year}年 → [bold]{decision.label()}[/]（{decision.official}，"
@@ -242,18 +214,18 @@ def history(
 ) -> None:
     """查看企业的申报与决定记录 / a company's claims and decisions."""
     if fmt not in ("table", "json"):
-        _refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
+        refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
     register = _register(db)
     try:
         items = register.history(company)
     except RegisterError as exc:
-        _refuse(str(exc))
+        refuse(str(exc))
         return
     if report is not None:
         try:
             history_workbook(items, report)
         except OSError as exc:
-            _refuse(f"无法写入 / cannot write {report}: {exc.strerror}")
+            refuse(f"无法写入 / cannot write {report}: {exc.strerror}")
         err.print(f"已导出 / exported: {report}")
     if fmt == "json":
         sys.stdout.write(json.dumps([_history_json(item) for item in items], ensure_ascii=False,
