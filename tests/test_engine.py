@@ -106,3 +106,27 @@ def test_action_errors_surface(monkeypatch):
 class _Exploding(list):
     def append(self, item):  # noqa: D102 — a sink that fails like a broken action
         raise RuntimeError("boom")
+
+
+def test_growth_bonus_chains_on_the_milestone_inside_the_engine():
+    """"满足以上条件": the bonus joins on `level` facts asserted by the milestone's tiers."""
+    compiled = engine.compiled_for(default_rules())
+    assert {"qk.revenue_milestone#T500#level", "qk.revenue_milestone#T100#level",
+            "qk.revenue_milestone#T50#level"} <= set(compiled.definition)
+    bonus = compiled.definition["qk.revenue_milestone_bonus#T100"]["all"]
+    assert len(bonus) == 2 and "a0" in bonus[1]
+    alternative = engine.compiled_for(default_rules().with_switches({"INTERP-QK-2": "alternative"}))
+    assert "qk.revenue_milestone" in alternative.chained
+    assert len(alternative.definition["qk.revenue_milestone_bonus#T100"]["all"]) == 3
+
+
+def test_level_chain_fires_without_first_time():
+    """A year that meets the 100亿 figures again (not for the first time) still gets the bonus."""
+    profile = parse_profile({
+        "name": "连续达标企业", "district": "硚口区", "sector": "wholesale",
+        "prior_peak_revenue_wan": 1100000,
+        "years": [{"year": 2020, "revenue_wan": 1050000, "district_fiscal_contribution_wan": 2000},
+                  {"year": 2021, "revenue_wan": 1150000, "district_fiscal_contribution_wan": 2400}]})
+    matches = engine.run(default_rules(), derive_facts(profile))
+    assert ("qk.revenue_milestone_bonus", "T100", "company_year:2021") in matches
+    assert not any(m[0] == "qk.revenue_milestone" for m in matches)

@@ -73,6 +73,22 @@ def test_bad_alternative_reading_is_refused_at_load_time(rules_copy):
         load_rules(rules_copy)
 
 
+@pytest.mark.parametrize(
+    ("after", "words"),
+    [
+        ({"after": "qk.revenue_milestone", "met": "level"}, "tier"),
+        ({"after": "qk.revenue_milestone", "tier": "T999", "met": "level"}, "T999"),
+        ({"after": "qk.no_such_rule"}, "qk.no_such_rule"),
+        ({"after": "qk.listing", "tier": "star", "met": "level"}, "same facts"),
+    ],
+)
+def test_bad_chain_is_refused(rules_copy, after, words):
+    _edit(rules_copy, "qiaokou-2019-4yp.yaml",
+          lambda d: _rule(d, "qk.revenue_milestone_bonus")["tiers"][0].update(conditions=[after]))
+    with pytest.raises(RuleFileError, match=words):
+        load_rules(rules_copy)
+
+
 def test_duplicate_rule_id_is_refused(rules_copy):
     _edit(rules_copy, "wuhan-2018-wqb.yaml", lambda d: d["rules"].append(dict(_rule(d, "wqb.park_star_rating"))))
     with pytest.raises(RuleFileError, match="duplicate"):

@@ -35,7 +35,18 @@ from durable.engine import Host, MessageNotHandledException
 from .facts import Fact
 from .fields import BY_SUBJECT, COMMON, field
 from .money import ratio_to_ppm, to_fen
-from .ruleset import After, AnyOf, Choose, Compare, Condition, Policy, Rule, RuleSet, coerce_value
+from .ruleset import (
+    RELAXED,
+    After,
+    AnyOf,
+    Choose,
+    Compare,
+    Condition,
+    Policy,
+    Rule,
+    RuleSet,
+    coerce_value,
+)
 
 Match = tuple[str, str, str]
 """(rule id, tier id, fact id)."""
@@ -91,10 +102,12 @@ def _and(items: list[dict]) -> dict:
     return items[0] if len(items) == 1 else {"$and": items}
 
 
-def _compare(subject: str, cond: Compare, negate: bool = False) -> dict:
+def _compare(subject: str, cond: Compare, negate: bool = False, relax: bool = False) -> dict:
     spec = field(subject, cond.field)
     assert spec is not None
     name, op = cond.field, cond.op
+    if relax and op in RELAXED:
+        op = RELAXED[op]
     if op in ("first_reach", "first_exceed"):
         if negate:
             raise ValueError("a first_reach test cannot stand in a `when`")
@@ -121,16 +134,19 @@ def _compare(subject: str, cond: Compare, negate: bool = False) -> dict:
     return {dr_op: {name: value}}
 
 
-def compile_condition(subject: str, cond: Condition) -> dict | None:
-    """A condition as a durable_rules expression (None for `after`, which is a join)."""
+def compile_condition(subject: str, cond: Condition, relax: bool = False) -> dict | None:
+    """A condition as a durable_rules expression (None for `after`, which is a join).
+
+    ``relax`` reads "first reaching/exceeding" as plain reaching/exceeding (for `met: level`).
+    """
     if isinstance(cond, Compare):
-        return _compare(subject, cond)
+        return _compare(subject, cond, relax=relax)
     if isinstance(cond, AnyOf):
-        return _or([c for c in (compile_condition(subject, s) for s in cond.any) if c])
+        return _or([c for c in (compile_condition(subject, s, relax) for s in cond.any) if c])
     if isinstance(cond, Choose):
         branches, earlier = [], []
         for branch in cond.choose:
-            then = [c for c in (compile_condition(subject, s) for s in branch.then) if c]
+            then = [c for c in (compile_condition(subject, s, relax) for s in branch.then) if c]
             if branch.when is not None:
                 branches.append(_and(earlier + [_compare(subject, branch.when)] + then))
                 earlier.append(_compare(subject, branch.when, negate=True))
@@ -188,27 +204,61 @@ def _action(rule_id: str, tier_id: str, chained: bool) -> Callable[[Any], None]:
     return act
 
 
+def _level_action(rule_id: str, tier_id: str) -> Callable[[Any], None]:
+    """Asserts that a tier's figures are met (no finding of its own): the link of a chain."""
+
+    def act(c):
+        try:
+            fact = c.f
+            c.assert_fact({"fact_kind": "level", "rule_id": rule_id, "tier": tier_id,
+                           "year": fact.year, "fid": f"level:{rule_id}:{tier_id}:{fact.fid}"})
+        except BaseException as exc:  # noqa: BLE001 — the engine would swallow it
+            _ERRORS.append(exc)
+
+    return act
+
+
+def _join(cond: After) -> dict:
+    kind = "award" if cond.met == "awarded" else "level"
+    test = [{"fact_kind": kind}, {"rule_id": cond.after}, {"year": {"f": "year"}}]
+    if cond.tier:
+        test.append({"tier": cond.tier})
+    return _and(test)
+
+
+def _tests(subject: str, conditions: list[Condition], relax: bool = False) -> list[dict]:
+    return [c for c in (compile_condition(subject, s, relax) for s in conditions) if c]
+
+
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
-    """Compile every rule and tier; the ruleset name is a hash of the compiled content."""
-    chained = frozenset(
-        cond.after for rule in ruleset.rules.values() for cond in rule.all_conditions()
-        if isinstance(cond, After)
-    )
+    """Compile every rule and tier; the ruleset name is a hash of the compiled content.
+
+    Rules another rule chains on get, besides their own rules, either an ``award`` fact on
+    each match (``met: awarded``) or a separate "level" rule per tier named in a chain
+    (``met: level``) whose action asserts a ``level`` fact; the chaining rule joins on it.
+    """
+    afters = [cond for rule in ruleset.rules.values() for cond in rule.all_conditions()
+              if isinstance(cond, After)]
+    chained = frozenset(c.after for c in afters if c.met == "awarded")
+    levels = sorted({(c.after, c.tier) for c in afters if c.met == "level" and c.tier})
     definition: dict[str, dict] = {}
     for rule in ruleset.rules.values():
         policy = ruleset.policy_of(rule.id)
         base = [{"fact_kind": rule.subject}, compile_area(policy), *compile_window(policy)]
-        base += [c for c in (compile_condition(rule.subject, s) for s in rule.select) if c]
-        base += [c for c in (compile_condition(rule.subject, s) for s in rule.conditions) if c]
-        joins = [cond.after for cond in rule.conditions if isinstance(cond, After)]
+        base += _tests(rule.subject, rule.select) + _tests(rule.subject, rule.conditions)
         for tier in rule.all_tiers():
-            test = base + [c for c in (compile_condition(rule.subject, s) for s in tier.conditions) if c]
-            patterns: list[dict] = [{"f": _and(test)}]
-            for i, other in enumerate(joins):
-                patterns.append({f"a{i}": _and([{"fact_kind": "award"}, {"rule_id": other},
-                                                {"year": {"f": "year"}}])})
+            patterns: list[dict] = [{"f": _and(base + _tests(rule.subject, tier.conditions))}]
+            joins = [c for c in [*rule.conditions, *tier.conditions] if isinstance(c, After)]
+            patterns += [{f"a{i}": _join(cond)} for i, cond in enumerate(joins)]
             definition[f"{rule.id}#{tier.id}"] = {
                 "all": patterns, "run": _action(rule.id, tier.id, rule.id in chained)}
+    for rule_id, tier_id in levels:
+        rule = ruleset.rules[rule_id]
+        tier = next(t for t in rule.all_tiers() if t.id == tier_id)
+        test = [{"fact_kind": rule.subject}] + _tests(
+            rule.subject, [*rule.select, *rule.conditions, *tier.conditions], relax=True)
+        definition[f"{rule_id}#{tier_id}#level"] = {"all": [{"f": _and(test)}],
+                                                     "run": _level_action(rule_id, tier_id)}
     digest = hashlib.sha256(
         json.dumps({k: v["all"] for k, v in definition.items()}, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]

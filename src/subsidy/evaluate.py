@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .explain import Explainer, Judgement, and_all
+from .explain import Brief, Explainer, Judgement, and_all
 from .facts import Fact, derive_facts
 from .findings import Clause, Finding, Hint, Reason, Report
 from .money import format_wan, normalize
@@ -74,10 +74,31 @@ class _Decider:
         self.by_subject: dict[str, list[Fact]] = {}
         for fact in self.facts:
             self.by_subject.setdefault(fact.subject, []).append(fact)
-        self.awarded_years: dict[str, set[int]] = {}
+        self.matched: dict[str, set[tuple[str, int]]] = {}
+        """(tier, year) whose conditions all held, per rule — what `met: awarded` chains on,
+        as the engine's ``award`` facts are asserted on the same matches."""
 
-    def awarded(self, rule_id: str, year: int) -> bool:
-        return year in self.awarded_years.get(rule_id, set())
+    def chain(self, cond: After, explainer: Explainer) -> Judgement:
+        """Judge an `after:` condition for the explainer's fact (same company and year)."""
+        fact = explainer.fact
+        if cond.met == "level":
+            rule = self.rs.rules[cond.after]
+            tier = next(t for t in rule.all_tiers() if t.id == cond.tier)
+            inner = Explainer(fact, self.chain, words=explainer.words, relax=True)
+            judgement = inner.judge_all([*rule.select, *rule.conditions, *tier.conditions])
+            if explainer.words and cond.label:
+                mark = {True: "是", False: "否", None: "待补充信息"}[judgement.value]
+                judgement.reasons.insert(0, Reason(text=f"{cond.label}：{mark}", passed=judgement.value,
+                                                   text_en=f"{cond.after} {cond.tier} figures met"))
+            return judgement
+        done = any(year == fact.year and (cond.tier is None or tier == cond.tier)
+                   for tier, year in self.matched.get(cond.after, set()))
+        if not explainer.words:
+            return Judgement(done, [Brief(done)])
+        label = cond.label or f"当年已获得「{self.rs.rules[cond.after].title}」"
+        return Judgement(done, [Reason(
+            text=f"{label}：{'是' if done else '否'}",
+            text_en=f"{cond.after} awarded the same year: {'yes' if done else 'no'}", passed=done)])
 
     def _ordered_rules(self) -> list[Rule]:
         """Rules another rule chains on (`after:`) are decided first."""
@@ -95,9 +116,7 @@ class _Decider:
     def decide(self) -> list[Finding]:
         out: list[Finding] = []
         for rule in self._ordered_rules():
-            found = self._rule(rule)
-            self.awarded_years[rule.id] = {f.year for f in found if f.status == "eligible" and f.year is not None}
-            out.extend(found)
+            out.extend(self._rule(rule))
         self._apply_groups(out)
         return out
 
@@ -125,7 +144,7 @@ class _Decider:
         findings: list[Finding] = []
         granted: dict[str, int] = {}
         for fact in self.by_subject.get(rule.subject, []):
-            explainer = Explainer(fact, self.awarded)
+            explainer = Explainer(fact, self.chain)
             selected = explainer.judge_all(rule.select)
             if selected.value is not True:
                 continue
@@ -150,13 +169,15 @@ class _Decider:
             context = [Reason(
                 text=f"{fact.label}，企业位于{fact.values['district']}，在政策适用区域和期限内",
                 text_en="Inside the policy's area and period", passed=True), *selected.reasons]
-            quick = Explainer(fact, self.awarded, words=False)
+            quick = Explainer(fact, self.chain, words=False)
             common_quick = quick.judge_all(rule.conditions)
             if common_quick.value is False:  # e.g. not an industrial firm: no tier can hold
                 judged = [(tier, common_quick) for tier in tiers]
             else:
                 judged = [(tier, and_all([common_quick, quick.judge_all(tier.conditions)])) for tier in tiers]
             self._check(rule, fact, fired, [t.id for t, j in judged if j.value is True])
+            self.matched.setdefault(rule.id, set()).update(
+                (t.id, fact.year) for t, j in judged if j.value is True)
 
             def in_words(tier, explainer=explainer, context=context, rule=rule) -> Judgement:
                 return and_all([Judgement(True, context), explainer.judge_all(rule.conditions),

@@ -19,7 +19,7 @@ from .facts import Fact
 from .fields import field as field_spec
 from .findings import Reason
 from .money import format_wan, normalize
-from .ruleset import After, AnyOf, Choose, Compare, Condition, coerce_value
+from .ruleset import RELAXED, After, AnyOf, Choose, Compare, Condition, coerce_value
 
 _ENUMS: dict[str, dict] = {
     "board": vocab.BOARDS,
@@ -88,11 +88,15 @@ def show(kind: str, value: Any, name: str = "", lang: str = "zh") -> str:
 class Explainer:
     """Judges conditions for one fact; ``awarded(rule_id, year)`` answers `after:` joins."""
 
-    def __init__(self, fact: Fact, awarded: Callable[[str, int], bool], words: bool = True):
+    def __init__(self, fact: Fact, chain: Callable[[After, Explainer], Judgement],
+                 words: bool = True, relax: bool = False):
         self.fact = fact
-        self.awarded = awarded
+        self.chain = chain
+        """Answers `after:` conditions (another rule's result for the same company and year)."""
         self.words = words
         """False: judge values and gaps only (no sentences) — most tiers are never shown."""
+        self.relax = relax
+        """True: read "first reaching/exceeding" as plain reaching/exceeding (`met: level`)."""
 
     def judge_all(self, conditions: list[Condition]) -> Judgement:
         return and_all([self.judge(c) for c in conditions])
@@ -120,12 +124,7 @@ class Explainer:
                     return self.judge_all(branch.then)
             return Judgement(False)
         if isinstance(cond, After):
-            done = self.awarded(cond.after, self.fact.year)
-            label = cond.label or f"当年已获得「{cond.after}」奖励"
-            return Judgement(done, [Reason(
-                text=f"{label}：{'是' if done else '否'}",
-                text_en=f"{cond.after} awarded the same year: {'yes' if done else 'no'}",
-                passed=done)])
+            return self.chain(cond, self)
         raise TypeError(cond)
 
     # ------------------------------------------------------------ one comparison
@@ -133,6 +132,8 @@ class Explainer:
     def _compare(self, cond: Compare) -> Judgement:
         spec = field_spec(self.fact.subject, cond.field)
         assert spec is not None
+        if self.relax and cond.op in RELAXED:
+            cond = _relaxed(cond)
         actual = self.fact.get(cond.field)
         label = cond.label or spec.zh
         year = f"{self.fact.year}年" if self.fact.subject == "company_year" else ""
@@ -269,6 +270,17 @@ class Explainer:
     def _missing(self, text: str, spec, required: str | None = None) -> Reason:
         return Reason(text=text, text_en=f"{spec.en}: missing", passed=None,
                       required=required, missing=f"{spec.source}（{spec.zh}）")
+
+
+_RELAXED: dict[int, tuple[Compare, Compare]] = {}
+
+
+def _relaxed(cond: Compare) -> Compare:
+    """The same test without "for the first time" (kept per condition object)."""
+    found = _RELAXED.get(id(cond))
+    if found is None or found[0] is not cond:
+        found = _RELAXED[id(cond)] = (cond, cond.model_copy(update={"op": RELAXED[cond.op]}))
+    return found[1]
 
 
 _COERCED: dict[tuple[str, str], Any] = {}

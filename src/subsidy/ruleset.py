@@ -102,11 +102,29 @@ class Choose(_Strict):
         return self
 
 
+RELAXED = {"first_reach": ">=", "first_exceed": ">"}
+"""How a `met: level` chain reads "for the first time" tests: as plain comparisons."""
+
+
 class After(_Strict):
-    """Chaining: another rule must have awarded something to this company in the same year."""
+    """Chaining on another rule's result for the same company and year.
+
+    ``met: awarded`` — the other rule (or its ``tier``) matched that year: "只在获得该奖励的当年".
+    ``met: level`` — the figures of the other rule's ``tier`` are met that year, read without
+    "for the first time" (first_reach as >=, first_exceed as >): "满足以上条件". The thresholds
+    then stand in one place, the rule chained on.
+    """
 
     after: str
+    tier: str | None = None
+    met: Literal["awarded", "level"] = "awarded"
     label: str | None = None
+
+    @model_validator(mode="after")
+    def _level_needs_tier(self) -> After:
+        if self.met == "level" and not self.tier:
+            raise ValueError("`met: level` needs the `tier` whose figures must be met")
+        return self
 
 
 Condition = Compare | AnyOf | Choose | After
@@ -487,8 +505,8 @@ class RuleSet:
                 if iid not in self.interpretations:
                     raise RuleFileError(self.path_of(rule.id), rule.id, f"unknown interpretation {iid}")
             for cond in rule.all_conditions():
-                if isinstance(cond, After) and cond.after not in self.rules:
-                    raise RuleFileError(self.path_of(rule.id), rule.id, f"`after` names unknown rule {cond.after}")
+                if isinstance(cond, After):
+                    self._check_after(rule, cond)
         for group in self.groups:
             for rid in group.rules:
                 if rid not in self.rules:
@@ -496,6 +514,16 @@ class RuleSet:
         self.digest = digest
         switched = json.dumps(sorted(self.readings.items()))
         self.version = "sha256:" + hashlib.sha256((digest + switched).encode()).hexdigest()[:16]
+
+    def _check_after(self, rule: Rule, cond: After) -> None:
+        other = self.rules.get(cond.after)
+        path = self.path_of(rule.id)
+        if other is None:
+            raise RuleFileError(path, rule.id, f"`after` names unknown rule {cond.after}")
+        if cond.tier and cond.tier not in {t.id for t in other.all_tiers()}:
+            raise RuleFileError(path, rule.id, f"`after` names unknown tier {cond.tier} of {cond.after}")
+        if cond.met == "level" and other.subject != rule.subject:
+            raise RuleFileError(path, rule.id, f"`met: level` needs {cond.after} to judge the same facts ({rule.subject})")
 
     def with_switches(self, switches: Mapping[str, str] | None) -> RuleSet:
         """The same files under other readings (files are not read again)."""
