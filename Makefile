@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	@echo "在浏览器中打开 / open in your browser: http://localhost:$(PORT)"
+	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 # Debian packages the browser and database tests need: Chromium, a CJK font, PostgreSQL.
 system-deps:
