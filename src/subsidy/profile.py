@@ -20,7 +20,8 @@ Public API: :class:`Profile` and its parts, :func:`parse_profile`, :func:`load_p
 :func:`validate_profile`, :func:`dump_profile`, :func:`profile_json_schema`,
 :class:`ProfileError` / :class:`Problem`, :data:`FIELD_LABELS` / :data:`FIELD_LABELS_EN` /
 :func:`field_label`, and the credit-code check :func:`credit_code_check_char` /
-:func:`is_valid_credit_code`.
+:func:`is_valid_credit_code`. The problems and labels are made in :mod:`subsidy.profile_errors`
+and offered here too.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -43,10 +43,20 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from subsidy import vocab
 from subsidy.money import MAX_PLACES, normalize, to_json_number
+from subsidy.profile_errors import (
+    FIELD_LABELS,
+    FIELD_LABELS_EN,
+    Problem,
+    ProfileError,
+    bilingual_error,
+    field_label,
+    json_problem,
+    problems_from_errors,
+    short_value,
+)
 
 __all__ = [
     "CREDIT_CODE_CHARSET",
@@ -126,142 +136,8 @@ def is_valid_credit_code(code: object) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Field labels (the UI shows them; error messages use them)
-# --------------------------------------------------------------------------------------------
-
-FIELD_LABELS: dict[str, str] = {
-    "name": "企业名称",
-    "credit_code": "统一社会信用代码",
-    "district": "所在区",
-    "sector": "行业门类",
-    "industry_tags": "重点产业",
-    "scale_entry_year": "入库纳统年份（首次进入规上/限上）",
-    "prior_peak_revenue_wan": "此前最高营业收入",
-    "prior_peak_main_revenue_wan": "此前最高主营业务收入",
-    "years": "年度数据",
-    "year": "年份",
-    "revenue_wan": "营业收入",
-    "main_business_revenue_wan": "主营业务收入",
-    "district_fiscal_contribution_wan": "区级财政贡献",
-    "listings": "上市情况",
-    "board": "上市板块",
-    "date": "日期",
-    "listings.date": "上市日期",
-    "exchange": "交易所",
-    "recognitions": "认定与称号",
-    "title": "称号",
-    "recognitions.year": "认定年份",
-    "recognitions.name": "名称（如单项冠军产品名称）",
-    "incubator": "孵化载体",
-    "kind": "载体类型",
-    "recognition": "孵化器认定",
-    "level": "认定级别",
-    "recognition.year": "认定年份",
-    "yearly": "年度运营数据",
-    "resident_enterprises": "入驻企业总数",
-    "new_enterprises": "新增企业数",
-    "hightech_cultivated": "培育高新技术企业数",
-    "talent_projects": "高端人才项目",
-    "programme": "人才计划",
-    "talent_projects.year": "立项年份",
-    "leader": "项目负责人",
-    "talent_projects.name": "项目名称",
-    "tech_upgrade_projects": "技术改造项目",
-    "tech_upgrade_projects.name": "项目名称",
-    "in_catalogue": "符合《湖北省工业企业技术改造指导目录》方向",
-    "accepted_year": "验收年份",
-    "completed": "已完工",
-    "new_local_fiscal_revenue_wan": "地方新增财力",
-    "park_rating": "园区星级评定",
-    "stars": "星级",
-    "park_rating.year": "评定年份",
-    "park_kind": "园区类型",
-}
-"""Chinese label of each profile field. Keys are a field name, or ``parent.field`` where the
-same name means different things (``recognitions.name`` is a product name, not the company's).
-Use :func:`field_label` to resolve a full path such as ``years[1].revenue_wan``."""
-
-FIELD_LABELS_EN: dict[str, str] = {
-    "name": "company name",
-    "credit_code": "unified social credit code",
-    "district": "district",
-    "sector": "sector",
-    "industry_tags": "priority industries",
-    "scale_entry_year": "year first included in 规上/限上 statistics",
-    "prior_peak_revenue_wan": "highest earlier operating revenue",
-    "prior_peak_main_revenue_wan": "highest earlier main business revenue",
-    "years": "yearly figures",
-    "year": "year",
-    "revenue_wan": "operating revenue",
-    "main_business_revenue_wan": "main business revenue",
-    "district_fiscal_contribution_wan": "district fiscal contribution",
-    "listings": "listings",
-    "board": "board",
-    "date": "date",
-    "listings.date": "listing date",
-    "exchange": "exchange",
-    "recognitions": "recognitions",
-    "title": "title",
-    "recognitions.year": "year of recognition",
-    "recognitions.name": "name (e.g. of the single-champion product)",
-    "incubator": "incubator",
-    "kind": "kind of carrier",
-    "recognition": "incubator recognition",
-    "level": "recognition level",
-    "recognition.year": "year of recognition",
-    "yearly": "yearly operating figures",
-    "resident_enterprises": "resident enterprises",
-    "new_enterprises": "new enterprises",
-    "hightech_cultivated": "high-tech enterprises cultivated",
-    "talent_projects": "talent projects",
-    "programme": "talent programme",
-    "talent_projects.year": "project year",
-    "leader": "project leader",
-    "talent_projects.name": "project name",
-    "tech_upgrade_projects": "technology-upgrade projects",
-    "tech_upgrade_projects.name": "project name",
-    "in_catalogue": "in the direction of the Hubei technology-upgrade catalogue",
-    "accepted_year": "year of acceptance",
-    "completed": "completed",
-    "new_local_fiscal_revenue_wan": "new local fiscal revenue",
-    "park_rating": "park star rating",
-    "stars": "stars",
-    "park_rating.year": "year of rating",
-    "park_kind": "kind of park",
-}
-"""English counterpart of :data:`FIELD_LABELS`, same keys."""
-
-_PATH_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def field_label(path: str, lang: str = "zh") -> str:
-    """The label of the field a path points at: ``years[1].revenue_wan`` → 营业收入.
-
-    The innermost ``parent.field`` key wins over the bare field name; an unknown field gives
-    the path itself.
-    """
-    labels = FIELD_LABELS_EN if lang.lower().startswith("en") else FIELD_LABELS
-    names = _PATH_PART.findall(path.split('["')[0])
-    if not names:
-        return path
-    if len(names) >= 2 and f"{names[-2]}.{names[-1]}" in labels:
-        return labels[f"{names[-2]}.{names[-1]}"]
-    return labels.get(names[-1], path)
-
-
-# --------------------------------------------------------------------------------------------
 # Scalar types with their own, bilingual refusals
 # --------------------------------------------------------------------------------------------
-
-
-def _fail(kind: str, zh: str, en: str, **extra: str) -> PydanticCustomError:
-    """A validation error whose context carries the reason in both languages.
-
-    ``extra`` may carry ``at`` (a path suffix, e.g. ``[1].year``, for errors raised on a whole
-    list) and ``value`` (the offending value to show instead of the whole input).
-    """
-    return PydanticCustomError(kind, "{en}", {"zh": zh, "en": en, **extra})
-
 
 _NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _INT_TEXT = re.compile(r"[+-]?[0-9]+")
@@ -280,22 +156,22 @@ def _money(value: object) -> Decimal:
     Booleans are refused although Python counts them as ints: ``true`` is no amount.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        raise _fail("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN)
+        raise bilingual_error("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN)
     if isinstance(value, str):
         text = value.strip()
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise _fail("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN) from None
+            raise bilingual_error("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN) from None
         if number.is_finite() and not _NUMBER_TEXT.fullmatch(text):
             # Decimal also reads "1_000"; a register export should not rely on that.
-            raise _fail("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN)
+            raise bilingual_error("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN)
     elif isinstance(value, float):
         number = Decimal(repr(value))
     else:
         number = Decimal(value)
     if not number.is_finite():
-        raise _fail(
+        raise bilingual_error(
             "money_not_finite",
             "应为有限的金额（万元），不能是 NaN 或 Infinity",
             "expected a finite amount in 万元, not NaN or Infinity",
@@ -303,11 +179,11 @@ def _money(value: object) -> Decimal:
     if number.is_zero():
         return Decimal(0)
     if number < 0:
-        raise _fail(
+        raise bilingual_error(
             "money_negative", "应为不小于 0 的金额（万元）", "expected an amount >= 0 in 万元"
         )
     if number.adjusted() >= MAX_MONEY_INTEGER_DIGITS:
-        raise _fail(
+        raise bilingual_error(
             "money_too_large",
             f"金额过大，应小于 10^{MAX_MONEY_INTEGER_DIGITS} 万元（请确认单位是万元）",
             f"amount too large; expected less than 10^{MAX_MONEY_INTEGER_DIGITS} 万元 "
@@ -320,7 +196,7 @@ def _money(value: object) -> Decimal:
         significant.pop()
         exponent += 1
     if exponent < -MAX_PLACES:
-        raise _fail(
+        raise bilingual_error(
             "money_places",
             f"最多 {MAX_PLACES} 位小数（万元，即精确到分）",
             f"at most {MAX_PLACES} decimal places of 万元 (i.e. to the fen)",
@@ -351,7 +227,7 @@ def _year(value: object) -> int:
     """A calendar year 1990..2100 — the range a figure of this calculator can belong to."""
     year = _whole_number(value)
     if year is None or not MIN_YEAR <= year <= MAX_YEAR:
-        raise _fail(
+        raise bilingual_error(
             "year",
             f"应为 {MIN_YEAR} 至 {MAX_YEAR} 之间的整数年份",
             f"expected a whole-number year from {MIN_YEAR} to {MAX_YEAR}",
@@ -363,7 +239,7 @@ def _count(value: object) -> int:
     """A count of enterprises: a whole number >= 0."""
     count = _whole_number(value)
     if count is None or count < 0:
-        raise _fail("count", "应为不小于 0 的整数", "expected a whole number >= 0")
+        raise bilingual_error("count", "应为不小于 0 的整数", "expected a whole number >= 0")
     return count
 
 
@@ -371,7 +247,7 @@ def _stars(value: object) -> int:
     """A star rating: 1 to 5."""
     stars = _whole_number(value)
     if stars is None or not 1 <= stars <= 5:
-        raise _fail(
+        raise bilingual_error(
             "stars", "应为 1 至 5 的整数（星级）", "expected a whole number of stars from 1 to 5"
         )
     return stars
@@ -380,7 +256,7 @@ def _stars(value: object) -> int:
 def _date(value: object) -> object:
     """Let only dates and ISO date strings through: a bare number is no date (no timestamps)."""
     if isinstance(value, bool | int | float | Decimal):
-        raise _fail(
+        raise bilingual_error(
             "date",
             "应为日期，格式 YYYY-MM-DD（例如 2020-07-22）",
             "expected a date as YYYY-MM-DD (e.g. 2020-07-22)",
@@ -406,7 +282,7 @@ def _credit_code(value: object) -> object:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _fail(
+        raise bilingual_error(
             "credit_code_type",
             "应为 18 位的统一社会信用代码（文字）",
             "expected an 18-character unified social credit code (text)",
@@ -415,21 +291,21 @@ def _credit_code(value: object) -> object:
     if not code:
         return None
     if len(code) != 18:
-        raise _fail(
+        raise bilingual_error(
             "credit_code_length",
             f"统一社会信用代码应为 18 位，实际为 {len(code)} 位",
             f"a unified social credit code has 18 characters, this one has {len(code)}",
         )
     bad = "".join(sorted({ch for ch in code if ch not in CREDIT_CODE_CHARSET}))
     if bad:
-        raise _fail(
+        raise bilingual_error(
             "credit_code_charset",
             f"含有不允许的字符 {bad}（只允许数字和 ABCDEFGHJKLMNPQRTUWXY）",
             f"contains characters not allowed: {bad} (only digits and ABCDEFGHJKLMNPQRTUWXY)",
         )
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        raise _fail(
+        raise bilingual_error(
             "credit_code_check",
             f"校验位（第 18 位）应为 {expected}，实为 {code[17]}（GB 32100-2015），请核对是否抄错",
             f"the check character (18th) should be {expected}, not {code[17]} "
@@ -445,7 +321,7 @@ def _programme(value: object) -> str:
     """A talent programme: a known code, a known Chinese name (stored as its code), or any
     other non-empty name an official adds ("等" in the clause)."""
     if not isinstance(value, str) or not value.strip():
-        raise _fail(
+        raise bilingual_error(
             "programme",
             "应为人才计划的代码或名称，不能为空（例如 yellow_crane 或 黄鹤英才）",
             "expected a talent programme code or name, not empty (e.g. yellow_crane)",
@@ -489,22 +365,6 @@ IncubatorKind = Literal[tuple(vocab.INCUBATOR_KINDS)]  # type: ignore[valid-type
 IncubatorLevel = Literal[tuple(vocab.INCUBATOR_LEVELS)]  # type: ignore[valid-type]
 ParkKind = Literal[tuple(vocab.PARK_KINDS)]  # type: ignore[valid-type]
 
-_FIELD_VOCAB: dict[str, dict[str, vocab.Label]] = {
-    "district": vocab.DISTRICTS,
-    "sector": vocab.SECTORS,
-    "industry_tags": vocab.INDUSTRY_TAGS,
-    "board": vocab.BOARDS,
-    "title": vocab.RECOGNITION_TITLES,
-    "kind": vocab.INCUBATOR_KINDS,
-    "level": vocab.INCUBATOR_LEVELS,
-    "park_kind": vocab.PARK_KINDS,
-}
-"""Which vocabulary an enumerated field is checked against (for the error message)."""
-
-
-def _choices(codes: dict[str, vocab.Label]) -> str:
-    return "、".join(f"{c}（{lab.zh}）" if c != lab.zh else c for c, lab in codes.items())
-
 
 def _described(zh: str, en: str, codes: dict[str, vocab.Label] | None = None) -> str:
     """A bilingual field description for the JSON Schema, listing codes with labels."""
@@ -530,7 +390,7 @@ def _check_unique_years(items: list[Any], what_zh: str, what_en: str) -> list[An
     seen: set[int] = set()
     for index, item in enumerate(items):
         if item.year in seen:
-            raise _fail(
+            raise bilingual_error(
                 "duplicate_year",
                 f"{item.year} 年重复出现，{what_zh}每年只能有一条",
                 f"year {item.year} appears more than once; one {what_en} entry per year",
@@ -821,180 +681,6 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
 """Which model an object under a field name is: to list the allowed keys of an unknown one."""
 
 # --------------------------------------------------------------------------------------------
-# Problems and their bilingual messages
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a profile, located and explained in both languages.
-
-    ``field`` is a path such as ``years[1].revenue_wan``, ``district``, or ``(JSON)`` when the
-    text is not a JSON object at all. ``value`` is a short text of the offending value ("" when
-    the field is missing). The messages are complete sentences that name the field.
-    """
-
-    field: str
-    value: str
-    message_zh: str
-    message_en: str
-
-    def __str__(self) -> str:
-        return f"{self.message_zh} / {self.message_en}"
-
-    def as_dict(self) -> dict[str, str]:
-        """JSON-ready form (CLI ``--format json``, the UI)."""
-        return asdict(self)
-
-
-class ProfileError(ValueError):
-    """A profile was refused; ``problems`` lists every reason found, not just the first."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__(self._text())
-
-    def _text(self) -> str:
-        count = len(self.problems)
-        head = f"企业档案有 {count} 处问题 / the profile has {count} problem{'s' if count != 1 else ''}:"
-        return "\n".join([head, *(f"- {problem}" for problem in self.problems)])
-
-    def __str__(self) -> str:
-        return self._text()
-
-
-_VALUE_LIMIT = 60
-
-
-def _short(value: object) -> str:
-    """A short, JSON-like text of a value for messages."""
-    if isinstance(value, Decimal):
-        text = str(value)
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif value is None:
-        text = "null"
-    elif isinstance(value, float):
-        text = repr(value)
-    else:
-        try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = repr(value)
-    return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    """Pydantic's location as a readable path: ``years[1].revenue_wan``, ``…_wan["2020"]``."""
-    text = ""
-    in_dict = False
-    for part in loc:
-        if part == "[key]":
-            continue
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif in_dict:
-            text += f"[{json.dumps(part, ensure_ascii=False)}]"
-        else:
-            text += f".{part}" if text else part
-        in_dict = part == "new_local_fiscal_revenue_wan"
-    return text or "(profile)"
-
-
-def _labelled(path: str) -> tuple[str, str]:
-    """``years[1].revenue_wan（营业收入）`` and ``years[1].revenue_wan (operating revenue)``."""
-    zh, en = field_label(path, "zh"), field_label(path, "en")
-    return (
-        f"{path}（{zh}）" if zh != path else path,
-        f"{path} ({en})" if en != path else path,
-    )
-
-
-def _reason(error: Mapping[str, Any], names: list[str]) -> tuple[str, str]:
-    """What was expected, in Chinese and English, for one pydantic error."""
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if "zh" in ctx and "en" in ctx:
-        return str(ctx["zh"]), str(ctx["en"])
-    leaf = names[-1] if names else ""
-    if kind in ("literal_error", "enum"):
-        codes = _FIELD_VOCAB.get(leaf) or _FIELD_VOCAB.get(names[-2] if len(names) > 1 else "")
-        if codes:
-            return (
-                f"应为以下之一：{_choices(codes)}",
-                "expected one of: "
-                + ", ".join(c if c.isascii() else f"{c} ({lab.en})" for c, lab in codes.items()),
-            )
-        return (
-            f"应为以下之一：{ctx.get('expected', '')}",
-            f"expected one of: {ctx.get('expected', '')}",
-        )
-    if kind in ("string_type", "string_unicode"):
-        return "应为文字（字符串）", "expected text (a string)"
-    if kind == "string_too_short":
-        return "不能为空", "must not be empty"
-    if kind in ("bool_type", "bool_parsing"):
-        return "应为 true 或 false", "expected true or false"
-    if kind in ("list_type", "tuple_type", "iterable_type"):
-        return "应为列表（JSON 数组 [...]）", "expected a list (a JSON array [...])"
-    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
-        return "应为对象（JSON 对象 {...}）", "expected an object (a JSON object {...})"
-    if kind.startswith("date") or kind.startswith("datetime"):
-        return (
-            "应为日期，格式 YYYY-MM-DD（例如 2020-07-22）",
-            "expected a date as YYYY-MM-DD (e.g. 2020-07-22)",
-        )
-    message = str(error.get("msg", kind))
-    return f"不符合要求（{message}）", message
-
-
-def _problem(error: Mapping[str, Any]) -> Problem:
-    """Turn one pydantic error into a Problem with full bilingual sentences."""
-    loc = tuple(error.get("loc", ()))
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    path = _path(loc) + str(ctx.get("at", ""))
-    names = [part for part in loc if isinstance(part, str) and part != "[key]"]
-    where_zh, where_en = _labelled(path)
-    if kind == "missing":
-        return Problem(
-            path,
-            "",
-            f"字段 {where_zh}：缺少此必填字段",
-            f"field {where_en}: this required field is missing",
-        )
-    if kind == "extra_forbidden":
-        parents = [n for n in names[:-1] if n in _MODEL_AT]
-        model = _MODEL_AT[parents[-1]] if parents else Profile
-        allowed = ", ".join(model.model_fields)
-        return Problem(
-            path,
-            _short(error.get("input")),
-            f"字段 {path}：不认识的字段，请检查拼写（此处允许：{allowed}）",
-            f"field {path}: unknown field; check the spelling (allowed here: {allowed})",
-        )
-    value = str(ctx["value"]) if "value" in ctx else _short(error.get("input"))
-    reason_zh, reason_en = _reason(error, names)
-    if loc and loc[-1] == "[key]":
-        return Problem(
-            path,
-            value,
-            f"字段 {where_zh}：键 {value} 无效，{reason_zh}",
-            f"field {where_en}: key {value} is invalid; {reason_en}",
-        )
-    return Problem(
-        path,
-        value,
-        f"字段 {where_zh}：值 {value} 无效，{reason_zh}",
-        f"field {where_en}: value {value} is invalid; {reason_en}",
-    )
-
-
-def _json_problem(value: str, zh: str, en: str) -> Problem:
-    return Problem("(JSON)", value, f"JSON 文本有误：{zh}", f"the JSON text is malformed: {en}")
-
-
-# --------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------
 
@@ -1009,7 +695,7 @@ def parse_profile(data: Mapping[str, Any]) -> Profile:
             [
                 Problem(
                     "(profile)",
-                    _short(data),
+                    short_value(data),
                     f"企业档案应为对象（JSON 对象 {{...}}），实际是 {type(data).__name__}",
                     f"a profile must be an object (a JSON object {{...}}), not {type(data).__name__}",
                 )
@@ -1018,7 +704,7 @@ def parse_profile(data: Mapping[str, Any]) -> Profile:
     try:
         return Profile.model_validate(dict(data))
     except ValidationError as exc:
-        raise ProfileError([_problem(error) for error in exc.errors()]) from None
+        raise ProfileError(problems_from_errors(exc.errors(), Profile, _MODEL_AT)) from None
 
 
 class _DuplicateKey(ValueError):
@@ -1045,7 +731,7 @@ def _parse_json(text: str | bytes) -> Any:
         except UnicodeDecodeError as exc:
             raise ProfileError(
                 [
-                    _json_problem(
+                    json_problem(
                         f"byte {exc.start}",
                         f"不是 UTF-8 编码的文本（第 {exc.start} 字节）",
                         f"not UTF-8 text (byte {exc.start})",
@@ -1058,21 +744,21 @@ def _parse_json(text: str | bytes) -> Any:
             text, parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_unique_pairs
         )
     except json.JSONDecodeError as exc:
-        problem = _json_problem(
-            _short(exc.doc[exc.pos : exc.pos + 20]) if exc.doc else "",
+        problem = json_problem(
+            short_value(exc.doc[exc.pos : exc.pos + 20]) if exc.doc else "",
             f"第 {exc.lineno} 行第 {exc.colno} 列（{exc.msg}）",
             f"line {exc.lineno}, column {exc.colno}: {exc.msg}",
         )
     except _DuplicateKey as exc:
-        problem = _json_problem(
-            _short(exc.key),
-            f"同一对象中键 {_short(exc.key)} 出现了不止一次",
-            f"key {_short(exc.key)} appears more than once in one object",
+        problem = json_problem(
+            short_value(exc.key),
+            f"同一对象中键 {short_value(exc.key)} 出现了不止一次",
+            f"key {short_value(exc.key)} appears more than once in one object",
         )
     except RecursionError:
-        problem = _json_problem("", "嵌套层数过多", "nested too deeply")
+        problem = json_problem("", "嵌套层数过多", "nested too deeply")
     except ValueError as exc:  # e.g. an integer literal with thousands of digits
-        problem = _json_problem("", f"无法读取（{exc}）", f"cannot be read ({exc})")
+        problem = json_problem("", f"无法读取（{exc}）", f"cannot be read ({exc})")
     raise ProfileError([problem])
 
 
@@ -1090,7 +776,7 @@ def load_profile(text: str | bytes) -> Profile:
             [
                 Problem(
                     "(JSON)",
-                    _short(data),
+                    short_value(data),
                     f"JSON 最外层应为对象 {{...}}（企业档案），实际是{kind_zh}",
                     "the top level of the JSON must be an object {...} (the profile), "
                     f"not {type(data).__name__}",

@@ -60,7 +60,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from . import vocab
+from .claims.model import company_name_key
 from .money import normalize
+from .profile import is_valid_credit_code
+from .verdict_labels import STATUS_LABELS
 
 __all__ = [
     "ACTIONS",
@@ -591,8 +594,6 @@ class Register:
             if action == "approve":
                 status = result.status if result else None
                 if status not in _HOLDS and not note:
-                    from .verify import STATUS_LABELS
-
                     shown = vocab.label(STATUS_LABELS, status or "", "zh") if status else "未核验"
                     raise RegisterError(
                         f"该申报的核验结论为「{shown}」，批准时须在备注中说明理由",
@@ -663,8 +664,6 @@ class Register:
 
     def history(self, ref: str) -> list[ClaimHistory]:
         """Every claim of a company (by credit code or name) with its results and decisions."""
-        from .claims import company_name_key
-        from .profile import is_valid_credit_code
 
         ref = (ref or "").strip()
         if not ref:

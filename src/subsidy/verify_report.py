@@ -1,0 +1,202 @@
+"""The verification workbooks (.xlsx): a batch's report, and a company's history from the register.
+
+The report carries everything needed to trust a batch's verdicts away from this program:
+each claim with its verdict and reasons in both languages, the summaries by status, rule and
+year, the rows that could not be read, and the ruleset version and readings used.
+
+Why write-only sheets: a batch of 10,000 claims must not hold every cell object in memory.
+Why every value goes through :func:`~subsidy.export.safe_cell`: company names and notes come
+from an uploaded file, and text such as ``=HYPERLINK(...)`` must not become a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import vocab
+from .evaluate import default_rules
+from .export import safe_cell
+from .register import ClaimHistory
+from .ruleset import RuleSet
+from .verdict_labels import STATUS_LABELS, VERDICT_ORDER
+
+if TYPE_CHECKING:  # verify offers these writers, so it imports this module
+    from .verify import Verification
+
+__all__ = ["history_workbook", "report_workbook"]
+
+
+def _write_table(sheet: Any, headers: list[str], rows: Iterable[list[Any]],
+                 widths: list[int] | None = None, wrap: Iterable[int] = ()) -> None:
+    """Append a table to a write-only sheet (workbooks of 10,000 claims stay small in
+    memory): bold header, text kept as text (never a formula), money as numbers."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    for index, width in enumerate(widths or [], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    fill, bold = PatternFill("solid", fgColor="DDEBF7"), Font(bold=True)
+    wrap_style = Alignment(wrap_text=True, vertical="top")
+    head = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=safe_cell(text))
+        cell.font, cell.fill = bold, fill
+        head.append(cell)
+    sheet.append(head)
+    wrapped = set(wrap)
+    for row in rows:
+        cells = []
+        for index, value in enumerate(row, start=1):
+            cell = WriteOnlyCell(sheet, value=safe_cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            if index in wrapped:
+                cell.alignment = wrap_style
+            elif isinstance(value, Decimal):
+                cell.number_format = "#,##0.######"
+            cells.append(cell)
+        sheet.append(cells)
+
+
+def _readings_rows(readings: Mapping[str, str], ruleset: RuleSet | None) -> list[list[Any]]:
+    rows = []
+    for iid, choice in sorted(readings.items()):
+        interp = ruleset.interpretations.get(iid) if ruleset else None
+        reading = getattr(interp, choice, None) if interp else None
+        rows.append([iid, interp.title if interp else "", "默认" if choice == "default" else "替代",
+                     reading.label if reading else choice, reading.text if reading else ""])
+    return rows
+
+
+def report_workbook(verification: Verification, target: str | Path | io.BytesIO | None = None,
+                    rules: RuleSet | None = None) -> bytes:
+    """The verification report (.xlsx): verdicts with reasons, summary, problem rows, and the
+    ruleset version and readings. Returns the bytes (and writes ``target`` when given)."""
+    from openpyxl import Workbook
+
+    ruleset = rules or default_rules()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("核验结果")
+    headers = ["表", "行", "申报编号", "企业名称", "统一社会信用代码", "规则编号", "奖励条款", "申报年度",
+               "申报金额（万元）", "核定金额（万元）", "差额（万元）", "核验结论", "Verdict", "理由",
+               "Reasons", "需补充", "依据条款", "条款原文", "登记簿申报编号"]
+    rows = []
+    for v in verification.verdicts:
+        rows.append([
+            v.claim.sheet, v.claim.row, v.claim.claim_ref, v.company or v.claim.company_name,
+            v.credit_code or v.claim.credit_code, v.rule.id, v.rule.title, v.claim.year,
+            v.claimed_wan, v.computed_wan, v.difference_wan, v.label("zh"), v.label("en"),
+            v.reasons_text("zh"), v.reasons_text("en"), "\n".join(v.missing),
+            f"{v.rule.section} {v.policy_id}", v.rule.quote, v.register_claim_id])
+    _write_table(sheet, headers, rows,
+                 [10, 6, 12, 28, 22, 30, 28, 8, 12, 12, 10, 14, 16, 70, 60, 30, 22, 50, 10],
+                 wrap=(14, 15, 16, 18))
+
+    summary = verification.summary()
+    sheet = book.create_sheet("汇总")
+    lines: list[list[Any]] = [
+        ["申报条数", summary["claims"]],
+        ["问题行（未核验）", summary["problems"]],
+        ["企业数", summary["companies"]],
+        ["资料有误的企业", summary["companies_refused"]],
+        ["申报金额合计（万元）", summary["claimed_wan"]],
+        ["核实通过金额合计（万元）", summary["confirmed_wan"]],
+        ["按规则核定金额合计（万元，核实通过＋金额不符）", summary["supported_wan"]],
+        [],
+        ["核验结论", "条数"],
+    ]
+    lines += [[vocab.label(STATUS_LABELS, s), n] for s, n in summary["by_status"].items()]
+    _write_table(sheet, ["项目", "数值"], lines, [48, 20])
+    status_heads = [vocab.label(STATUS_LABELS, s) for s in VERDICT_ORDER]
+    sheet = book.create_sheet("按条款")
+    _write_table(sheet, ["规则编号", "奖励条款", "条数", "申报金额（万元）", "核实通过金额（万元）",
+                         "按规则核定金额（万元）", *status_heads],
+                 [[b["rule_id"], b["title"], b["claims"], b["claimed_wan"], b["confirmed_wan"],
+                   b["supported_wan"], *b["by_status"].values()] for b in summary["by_rule"]],
+                 [30, 30, 8, 16, 18, 18] + [10] * len(status_heads))
+    sheet = book.create_sheet("按年度")
+    _write_table(sheet, ["年度", "条数", "申报金额（万元）", "核实通过金额（万元）", "按规则核定金额（万元）",
+                         *status_heads],
+                 [[b["year"], b["claims"], b["claimed_wan"], b["confirmed_wan"], b["supported_wan"],
+                   *b["by_status"].values()] for b in summary["by_year"]],
+                 [8, 8, 16, 18, 18] + [10] * len(status_heads))
+    sheet = book.create_sheet("问题行")
+    _write_table(sheet, ["表", "行", "列", "问题", "Problem"],
+                 [[p.sheet, p.row, p.field, p.message_zh, p.message_en] for p in verification.problems],
+                 [12, 6, 20, 70, 70], wrap=(4, 5))
+    sheet = book.create_sheet("规则版本")
+    about: list[list[Any]] = [
+        ["规则版本 ruleset", verification.ruleset_version],
+        ["申报文件 source", verification.source_name],
+        ["文件摘要 digest", verification.source_digest],
+        ["生成时间 generated", verification.generated_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %z")],
+        ["登记簿 register", verification.register_url or "（未记录 / not recorded）"],
+        [],
+        ["解释编号", "问题", "采用", "解释", "说明"],
+        *_readings_rows(verification.readings, ruleset),
+    ]
+    _write_table(sheet, ["项目", "内容"], about, [22, 40, 8, 30, 80], wrap=(5,))
+    return _saved(book, target)
+
+
+def history_workbook(histories: list[ClaimHistory], target: str | Path | io.BytesIO | None = None) -> bytes:
+    """A company's claims, verifications and decisions (.xlsx)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("申报与核验")
+    rows = []
+    for item in histories:
+        result = item.latest_result
+        current = item.current_decision
+        rows.append([
+            item.id, item.company_name, item.credit_code, item.rule_id, item.rule_title, item.year,
+            item.claimed_wan, result.computed_wan if result else None,
+            vocab.label(STATUS_LABELS, result.status) if result else "",
+            "\n".join(f"{_mark(r)} {r.get('text', '')}" for r in (result.detail.get("reasons", []) if result else [])),
+            current.label() if current else "未决定", current.official if current else "",
+            current.decided_at.astimezone().strftime("%Y-%m-%d %H:%M") if current else "",
+            current.note if current else "", item.source_name, f"{item.sheet} 第{item.row}行",
+            result.ruleset_version if result else ""])
+    _write_table(sheet, ["申报编号", "企业名称", "统一社会信用代码", "规则编号", "奖励条款", "年度",
+                         "申报金额（万元）", "核定金额（万元）", "核验结论", "理由", "当前决定", "经办人",
+                         "决定时间", "备注", "来源文件", "来源行", "规则版本"], rows,
+                 [8, 28, 22, 28, 28, 8, 12, 12, 14, 60, 12, 10, 18, 30, 24, 12, 24], wrap=(10, 14))
+    sheet = book.create_sheet("决定记录")
+    decisions = []
+    for item in histories:
+        for d in item.decisions:
+            decisions.append([d.id, item.id, item.company_name, item.rule_title, item.year, d.label(),
+                              d.official, d.decided_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                              d.note, vocab.label(STATUS_LABELS, d.status_at_decision or "") if d.status_at_decision else "",
+                              d.result_id, d.ruleset_version,
+                              "、".join(f"{k}={v}" for k, v in (d.readings or {}).items() if v != "default") or "默认"])
+    _write_table(sheet, ["决定编号", "申报编号", "企业名称", "奖励条款", "年度", "决定", "经办人", "时间", "备注",
+                         "依据的核验结论", "核验记录编号", "规则版本", "解释"], decisions,
+                 [8, 8, 28, 28, 8, 12, 10, 20, 40, 14, 10, 24, 24], wrap=(9,))
+    return _saved(book, target)
+
+
+def _saved(book: Any, target: str | Path | io.BytesIO | None) -> bytes:
+    """The workbook's bytes, also written to ``target`` when one is given."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    if target is not None:
+        if isinstance(target, io.BytesIO):
+            target.write(data)
+        else:
+            Path(target).write_bytes(data)
+    return data
+
+
+def _mark(reason: Mapping[str, Any]) -> str:
+    if reason.get("kind") != "condition":
+        return "·"
+    return {True: "✓", False: "✗", None: "?"}[reason.get("passed")]
