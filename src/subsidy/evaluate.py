@@ -263,8 +263,9 @@ class _Decider:
             return out
         tier = min(reversed(judged), key=_closeness)[0]
         reasons = in_words(tier).reasons
-        if rule.hint_unlisted:
-            reasons = reasons + [Reason(text=rule.hint_unlisted, passed=False)]
+        if rule.not_covered:
+            reasons = reasons + [Reason(text=rule.not_covered, text_en=rule.not_covered_en or "",
+                                        passed=False)]
         used = [t.title for t, j in judged
                 if t is not tier and any(getattr(r, "code", None) == "reached_before" for r in j.reasons)]
         if used:

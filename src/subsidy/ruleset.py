@@ -222,7 +222,9 @@ class Rule(_Strict):
     contacts: list[str] = []
     notes: list[str] = []
     notes_en: list[str] = []
-    hint_unlisted: str | None = None
+    not_covered: str | None = None
+    """Said as a reason whenever the rule is not met: what the clause does not cover."""
+    not_covered_en: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
