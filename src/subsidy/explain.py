@@ -21,16 +21,7 @@ from .findings import Reason
 from .money import format_wan, normalize
 from .ruleset import RELAXED, After, AnyOf, Choose, Compare, Condition, coerce_value
 
-_ENUMS: dict[str, dict] = {
-    "board": vocab.BOARDS,
-    "title": vocab.RECOGNITION_TITLES,
-    "sector": vocab.SECTORS,
-    "kind": vocab.INCUBATOR_KINDS,
-    "level": vocab.INCUBATOR_LEVELS,
-    "programme": vocab.TALENT_PROGRAMMES,
-    "district": vocab.DISTRICTS,
-    "park_kind": getattr(vocab, "PARK_KINDS", {}),
-}
+_ENUMS: dict[str, dict] = {**vocab.BY_FIELD, "programme": vocab.TALENT_PROGRAMMES}
 _SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 _NEGATED = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "!=": "="}
 _UNITS = {"count": "家", "year": "年", "int": ""}

@@ -175,16 +175,7 @@ def bilingual_error(kind: str, zh: str, en: str, **extra: str) -> PydanticCustom
     return PydanticCustomError(kind, "{en}", {"zh": zh, "en": en, **extra})
 
 
-_FIELD_VOCAB: dict[str, dict[str, vocab.Label]] = {
-    "district": vocab.DISTRICTS,
-    "sector": vocab.SECTORS,
-    "industry_tags": vocab.INDUSTRY_TAGS,
-    "board": vocab.BOARDS,
-    "title": vocab.RECOGNITION_TITLES,
-    "kind": vocab.INCUBATOR_KINDS,
-    "level": vocab.INCUBATOR_LEVELS,
-    "park_kind": vocab.PARK_KINDS,
-}
+_FIELD_VOCAB = vocab.BY_FIELD
 """Which vocabulary an enumerated field is checked against (for the error message)."""
 
 

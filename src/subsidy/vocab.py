@@ -176,6 +176,19 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
 }
 """Every vocabulary by name, for faces that list them (UI drop-downs, ``subsidy vocab``)."""
 
+BY_FIELD: dict[str, dict[str, Label]] = {
+    "district": DISTRICTS,
+    "sector": SECTORS,
+    "industry_tags": INDUSTRY_TAGS,
+    "board": BOARDS,
+    "title": RECOGNITION_TITLES,
+    "kind": INCUBATOR_KINDS,
+    "level": INCUBATOR_LEVELS,
+    "park_kind": PARK_KINDS,
+}
+"""The vocabulary an enumerated profile or fact field takes its codes from, by field name:
+one table for validation messages, form selects and reason texts."""
+
 
 def label(vocab: dict[str, Label], code: str, lang: str = "zh") -> str:
     """The label of ``code`` in ``lang`` ("zh" or "en"); the code itself when unknown.

@@ -30,16 +30,7 @@ from subsidy.ui.state import current_lang
 WIDGET = "pf."
 """Prefix of the scalar widgets' keys: ``pf.district``."""
 
-ENUM_OPTIONS: dict[str, dict[str, vocab.Label]] = {
-    "district": vocab.DISTRICTS,
-    "sector": vocab.SECTORS,
-    "industry_tags": vocab.INDUSTRY_TAGS,
-    "board": vocab.BOARDS,
-    "title": vocab.RECOGNITION_TITLES,
-    "kind": vocab.INCUBATOR_KINDS,
-    "level": vocab.INCUBATOR_LEVELS,
-    "park_kind": vocab.PARK_KINDS,
-}
+ENUM_OPTIONS = vocab.BY_FIELD
 """The vocabulary of each enumerated field, by field name (selects show its labels)."""
 LOAD_OPTIONS: dict[str, dict[str, vocab.Label]] = {**ENUM_OPTIONS, "programme": vocab.TALENT_PROGRAMMES}
 """For loading: also known talent programmes, shown by their Chinese names (the profile
