@@ -17,7 +17,7 @@ from rich.text import Text
 
 from . import vocab
 from .cli_claims import register_commands
-from .cli_common import InterpOpt, RulesOpt, err, out, refuse, ruleset_for
+from .cli_common import InterpOpt, RulesOpt, check_format, err, out, refuse, ruleset_for
 from .evaluate import evaluate
 from .findings import STATUS_ORDER, Report
 from .money import format_wan, format_wan_both
@@ -40,8 +40,7 @@ def check(
     rules: RulesOpt = None,
 ) -> None:
     """核查一家企业可获得的奖励 / evaluate one company profile."""
-    if fmt not in ("table", "json"):
-        refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
+    check_format(fmt)
     if year is not None and not 1990 <= year <= 2100:
         refuse(f"--year 应在1990至2100之间 / --year must be within 1990..2100, got {year}")
     try:
@@ -106,6 +105,7 @@ def rules_catalogue(
     rules: RulesOpt = None,
 ) -> None:
     """规则目录：每条条款的期限、区域、金额和原文 / the rule catalogue."""
+    check_format(fmt)
     ruleset = ruleset_for(rules, interp)
     if fmt == "json":
         data = {

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from . import vocab
 from .claims import ClaimsFileError, read_claims_file, template_bytes, template_csv
-from .cli_common import InterpOpt, RulesOpt, err, out, refuse, ruleset_for
+from .cli_common import InterpOpt, RulesOpt, check_format, err, out, refuse, ruleset_for
 from .money import format_wan, format_wan_both
 from .register import DB_URL_ENV, Register, RegisterError, register_exists
 from .ruleset import RuleSet
@@ -80,8 +80,7 @@ def verify(
     rules: RulesOpt = None,
 ) -> None:
     """逐条核验申报 / verify every claim of a workbook against the rules."""
-    if fmt not in ("table", "json"):
-        refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
+    check_format(fmt)
     if record and not (official or "").strip():
         refuse("记入登记簿须填写经办人：--official 姓名 / --record needs --official NAME")
     if chunk_size < 1:
@@ -213,8 +212,7 @@ def history(
     db: DbOpt = None,
 ) -> None:
     """查看企业的申报与决定记录 / a company's claims and decisions."""
-    if fmt not in ("table", "json"):
-        refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
+    check_format(fmt)
     register = _register(db)
     try:
         items = register.history(company)

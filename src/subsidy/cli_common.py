@@ -35,6 +35,12 @@ def refuse(message: str) -> NoReturn:
     raise typer.Exit(EXIT_REFUSED)
 
 
+def check_format(fmt: str) -> None:
+    """``--format`` takes table or json."""
+    if fmt not in ("table", "json"):
+        refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
+
+
 def ruleset_for(rules_dir: Path | None, interp: list[str] | None) -> RuleSet:
     """The rule set of ``rules_dir`` (default rules/) under the ``--interp`` switches."""
     try:
