@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import engine
+from . import engine, vocab
 from .explain import Brief, Explainer, Judgement, and_all
 from .facts import Fact, derive_facts
 from .findings import Clause, Finding, Hint, Reason, Report
@@ -149,10 +149,11 @@ class _Decider:
             if selected.value is not True:
                 continue
             base = self._base(rule, fact)
+            district = vocab.label(vocab.DISTRICTS, fact.values["district"])
             if not policy.area.contains(fact.values["district"]):
                 where = policy.area.text()
                 findings.append(Finding(**base, status="not_applicable", amount_wan=None, reasons=[Reason(
-                    text=f"企业所在地（{fact.values['district']}）不在本政策适用区域（{where}）",
+                    text=f"企业所在地（{district}）不在本政策适用区域（{where}）",
                     text_en="The company is outside the policy's area", passed=False, field="district")]))
                 self._check(rule, fact, fired, [])
                 continue
@@ -167,7 +168,7 @@ class _Decider:
                 self._check(rule, fact, fired, [])
                 continue
             context = [Reason(
-                text=f"{fact.label}，企业位于{fact.values['district']}，在政策适用区域和期限内",
+                text=f"{fact.label}，企业位于{district}，在政策适用区域和期限内",
                 text_en="Inside the policy's area and period", passed=True), *selected.reasons]
             quick = Explainer(fact, self.chain, words=False)
             common_quick = quick.judge_all(rule.conditions)

@@ -269,9 +269,4 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
     return facts
 
 
-def fact_as_json(fact: Fact, kinds: dict[str, str]) -> dict[str, Any]:
-    """For debugging and tests: the engine form of a fact."""
-    return fact.engine_form(kinds)
-
-
-__all__ = ["Fact", "History", "as_of_year", "derive_facts", "ratio_to_ppm"]
+__all__ = ["Fact", "History", "as_of_year", "derive_facts"]
