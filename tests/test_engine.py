@@ -130,3 +130,27 @@ def test_level_chain_fires_without_first_time():
     matches = engine.run(default_rules(), derive_facts(profile))
     assert ("qk.revenue_milestone_bonus", "T100", "company_year:2021") in matches
     assert not any(m[0] == "qk.revenue_milestone" for m in matches)
+
+
+def test_sessions_where_no_rule_matches_do_not_corrupt_memory():
+    """A company no rule concerns (outside Wuhan, nothing but a name) used to crash the process
+    when its empty session was deleted; run such evaluations in a child process and check it
+    ends cleanly."""
+    import subprocess
+    import sys
+
+    script = (
+        "from subsidy.evaluate import evaluate\n"
+        "from subsidy.profile import parse_profile\n"
+        "profiles = [\n"
+        "  {'name': 'a', 'district': 'outside_wuhan', 'sector': 'industry', 'scale_entry_year': 2020},\n"
+        "  {'name': 'b', 'district': 'outside_wuhan', 'sector': 'other'},\n"
+        "  {'name': 'c', 'district': '江岸区', 'sector': 'retail', 'years': [{'year': 1995}]},\n"
+        "]\n"
+        "for i in range(300):\n"
+        "    evaluate(parse_profile(profiles[i % 3]))\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"

@@ -218,6 +218,16 @@ def _level_action(rule_id: str, tier_id: str) -> Callable[[Any], None]:
     return act
 
 
+SESSION_RULE = "session#open"
+"""A rule every session matches first: durable_rules keeps no state for a session in which
+no fact matched, and deleting such a session corrupts memory (seen as a crash on a company
+that no rule concerns, e.g. one outside Wuhan). The session fact gives every session state."""
+
+
+def _opened(c) -> None:
+    """The session rule's action: nothing to do; matching is what creates the session."""
+
+
 def _join(cond: After) -> dict:
     kind = "award" if cond.met == "awarded" else "level"
     test = [{"fact_kind": kind}, {"rule_id": cond.after}, {"year": {"f": "year"}}]
@@ -259,6 +269,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
             rule.subject, [*rule.select, *rule.conditions, *tier.conditions], relax=True)
         definition[f"{rule_id}#{tier_id}#level"] = {"all": [{"f": _and(test)}],
                                                      "run": _level_action(rule_id, tier_id)}
+    definition[SESSION_RULE] = {"all": [{"s": {"fact_kind": "session"}}], "run": _opened}
     digest = hashlib.sha256(
         json.dumps({k: v["all"] for k, v in definition.items()}, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
@@ -298,6 +309,7 @@ def run(ruleset: RuleSet, facts: Iterable[Fact]) -> set[Match]:
         _ERRORS.clear()
         host = _host()
         try:
+            host.assert_fact(compiled.name, {"fact_kind": "session", "fid": "session", "sid": sid})
             for data in engine_facts:
                 data["sid"] = sid
                 with contextlib.suppress(MessageNotHandledException):
