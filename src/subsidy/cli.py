@@ -68,7 +68,8 @@ def print_report(report: Report, ruleset: RuleSet, lang: str = "zh") -> None:
         items = groups[status]
         if not items:
             continue
-        table = Table(title=f"{vocab.label(vocab.STATUSES, status, lang)}（{len(items)}）", show_lines=True,
+        count = f"（{len(items)}）" if zh else f" ({len(items)})"
+        table = Table(title=vocab.label(vocab.STATUSES, status, lang) + count, show_lines=True,
                       title_justify="left")
         table.add_column("年度" if zh else "Year", no_wrap=True)
         table.add_column("条款" if zh else "Clause")

@@ -203,9 +203,11 @@ class _Decider:
             units = fact.get(award.unit_field)
             if units is None:
                 return None, None
-            return normalize(award.per_unit_wan * units), Judgement(True, [Reason(
-                text=f"{format_wan(award.per_unit_wan)} × {units}{award.unit_label or ''} = "
-                     f"{format_wan(award.per_unit_wan * units)}", passed=True)])
+            total = award.per_unit_wan * units
+            return normalize(total), Judgement(True, [Reason(
+                text=f"{format_wan(award.per_unit_wan)} × {units}{award.unit_label or ''} = {format_wan(total)}",
+                text_en=f"{format_wan(award.per_unit_wan, 'en')} × {units} = {format_wan(total, 'en')}",
+                passed=True)])
         if award.kind == "pass_through":
             value = fact.get(award.field)
             return (normalize(value) if value is not None else None), None
