@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from . import vocab
 from .cli_claims import register_commands
-from .cli_common import InterpOpt, RulesOpt, check_format, err, out, refuse, ruleset_for
+from .cli_common import InterpOpt, RulesOpt, check_format, check_lang, err, out, refuse, ruleset_for
 from .evaluate import evaluate
-from .findings import STATUS_ORDER, Report
+from .findings import STATUS_ORDER, Finding, Report
 from .money import format_wan, format_wan_both
 from .profile import ProfileError, load_profile, profile_json_schema
 from .ruleset import RuleSet
@@ -41,6 +42,7 @@ def check(
 ) -> None:
     """核查一家企业可获得的奖励 / evaluate one company profile."""
     check_format(fmt)
+    check_lang(lang)
     if year is not None and not 1990 <= year <= 2100:
         refuse(f"--year 应在1990至2100之间 / --year must be within 1990..2100, got {year}")
     try:
@@ -76,21 +78,48 @@ def print_report(report: Report, ruleset: RuleSet, lang: str = "zh") -> None:
         table.add_column("金额" if zh else "Amount", justify="right", no_wrap=True)
         table.add_column("理由" if zh else "Reasons")
         for f in items:
-            mark = {True: "✓", False: "✗", None: "?"}
-            reasons = "\n".join(f"{mark[r.passed]} {r.text if zh else (r.text_en or r.text)}" for r in f.reasons)
-            if f.missing:
-                reasons += "\n" + ("需补充：" if zh else "Provide: ") + "；".join(f.missing)
-            amount = _amount_text(f.amount_wan, f.amount_kind, lang)
-            title = (f.title if zh else f.title_en) + (f"\n{f.tier_title}" if f.tier_title and f.tier_title != f.title else "")
-            table.add_row(str(f.year or ""), f"{title}\n[dim]{f.rule_id} · {f.clause.section}[/]", amount, reasons)
+            table.add_row(str(f.year or ""), *_finding_cells(f, zh, lang))
         out.print(table)
     for hint in report.hints:
-        out.print(f"[yellow]提示 / hint:[/] {hint.text if zh else hint.text_en}")
+        out.print(Text.assemble(("提示 / hint: ", "yellow"), hint.text if zh else hint.text_en))
+    _print_readings(report, ruleset, zh)
     total = format_wan_both(report.total_wan) if zh else format_wan(report.total_wan, "en")
     out.print(f"[bold]{'可获得定额奖励合计' if zh else 'Total of eligible amounts'}: {total}[/]")
     switched = {k: v for k, v in report.readings.items() if v != "default"}
     readings = "、".join(f"{k}={v}" for k, v in switched.items()) or ("全部默认解释" if zh else "all default readings")
     out.print(f"[dim]规则版本 ruleset {report.ruleset_version} · 解释 readings: {readings}[/]")
+
+
+_MARK = {True: "✓", False: "✗", None: "?"}
+
+
+def _finding_cells(f: Finding, zh: bool, lang: str) -> tuple[str, str, str]:
+    """Clause, amount and reasons (with notes and what to provide) of one finding, escaped."""
+    lines = [f"{_MARK[r.passed]} {escape(r.text if zh else (r.text_en or r.text))}" for r in f.reasons]
+    if f.missing:
+        lines.append(("需补充：" if zh else "Provide: ") + escape("；".join(f.missing)))
+    for note in (f.notes if zh else (f.notes_en or f.notes)):
+        lines.append(f"[dim]{'说明：' if zh else 'Note: '}{escape(note)}[/]")
+    tier = f.tier_title if zh else (f.tier_title_en or f.tier_title)
+    title = escape(f.title if zh else f.title_en)
+    if tier and f.tier_title != f.title:
+        title += "\n" + escape(tier)
+    clause = f"{title}\n[dim]{f.rule_id} · {escape(f.clause.section)}[/]"
+    return clause, _amount_text(f.amount_wan, f.amount_kind, "zh" if zh else "en"), "\n".join(lines)
+
+
+def _print_readings(report: Report, ruleset: RuleSet, zh: bool) -> None:
+    """The note of every reading that shaped an eligible or needs-information finding."""
+    used = sorted({i for f in report.results if f.status in ("eligible", "needs_info") for i in f.interpretations})
+    for iid in used:
+        interp = ruleset.interpretations.get(iid)
+        if interp is None:
+            continue
+        reading = getattr(interp, report.readings.get(iid, "default"))
+        title = interp.title if zh else (interp.title_en or interp.title)
+        out.print(Text.assemble((f"{iid} ", "bold"), f"{title}：" if zh else f"{title}: ",
+                                reading.label_in("zh" if zh else "en"), " — ",
+                                reading.text_in("zh" if zh else "en"), style="dim"))
 
 
 def _amount_text(amount, kind: str, lang: str) -> str:

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from . import vocab
 from .claims import ClaimsFileError, read_claims_file, template_bytes, template_csv
-from .cli_common import InterpOpt, RulesOpt, check_format, err, out, refuse, ruleset_for
+from .cli_common import InterpOpt, RulesOpt, check_format, check_lang, err, out, refuse, ruleset_for
 from .money import format_wan, format_wan_both
 from .register import DB_URL_ENV, Register, RegisterError, register_exists
 from .ruleset import RuleSet
@@ -81,6 +81,7 @@ def verify(
 ) -> None:
     """逐条核验申报 / verify every claim of a workbook against the rules."""
     check_format(fmt)
+    check_lang(lang)
     if record and not (official or "").strip():
         refuse("记入登记簿须填写经办人：--official 姓名 / --record needs --official NAME")
     if chunk_size < 1:

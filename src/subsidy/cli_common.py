@@ -41,6 +41,12 @@ def check_format(fmt: str) -> None:
         refuse(f"--format 应为 table 或 json / --format must be table or json, got {fmt!r}")
 
 
+def check_lang(lang: str) -> None:
+    """``--lang`` takes zh or en."""
+    if lang not in ("zh", "en"):
+        refuse(f"--lang 应为 zh 或 en / --lang must be zh or en, got {lang!r}")
+
+
 def ruleset_for(rules_dir: Path | None, interp: list[str] | None) -> RuleSet:
     """The rule set of ``rules_dir`` (default rules/) under the ``--interp`` switches."""
     try:

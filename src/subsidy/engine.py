@@ -173,7 +173,9 @@ def compile_window(policy: Policy) -> list[dict]:
         by_date.append({"$lte": {"date": _date_num(window.end)}})
     if not by_year:
         return []
-    return [_or([_and([{"$ex": {"date": 1}}] + by_date), _and([{"$nex": {"date": 1}}] + by_year)])]
+    unknown = _and([{"$nex": {"date": 1}}, {"$nex": {"event_year": 1}}])  # judged by conditions
+    return [_or([_and([{"$ex": {"date": 1}}] + by_date),
+                 _and([{"$nex": {"date": 1}}, {"$ex": {"event_year": 1}}] + by_year), unknown])]
 
 
 def _date_num(date) -> int:

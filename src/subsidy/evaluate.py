@@ -88,8 +88,11 @@ class _Decider:
             judgement = inner.judge_all([*rule.select, *rule.conditions, *tier.conditions])
             if explainer.words and cond.label:
                 mark = {True: "是", False: "否", None: "待补充信息"}[judgement.value]
-                judgement.reasons.insert(0, Reason(text=f"{cond.label}：{mark}", passed=judgement.value,
-                                                   text_en=f"{cond.after} {cond.tier} figures met"))
+                mark_en = {True: "yes", False: "no", None: "to be completed"}[judgement.value]
+                judgement.reasons.insert(0, Reason(
+                    text=f"{cond.label}：{mark}", passed=judgement.value,
+                    text_en=f"Figures of {tier.title_en or tier.title} ({cond.after}) met, "
+                            f"not necessarily for the first time: {mark_en}"))
             return judgement
         done = any(year == fact.year and (cond.tier is None or tier == cond.tier)
                    for tier, year in self.matched.get(cond.after, set()))
@@ -124,9 +127,12 @@ class _Decider:
 
     def _base(self, rule: Rule, fact: Fact) -> dict:
         policy = self.rs.policy_of(rule.id)
-        notes = list(rule.notes) + list(fact.notes)
+        about = [note for name in sorted(rule.fields & fact.notes.keys()) for note in fact.notes[name]]
+        notes = list(rule.notes) + [zh for zh, _ in about]
+        notes_en = list(rule.notes_en) + [en for _, en in about]
         if rule.award.note:
             notes.append(rule.award.note)
+            notes_en.append(rule.award.note_en or rule.award.note)
         return dict(
             rule_id=rule.id, policy_id=policy.id, year=fact.year, title=rule.title,
             title_en=rule.title_en, amount_kind=rule.award.kind, subject=fact.label,
@@ -134,7 +140,7 @@ class _Decider:
             interpretations=list(rule.interpretations),
             clause=Clause(quote=rule.quote, section=rule.section, policy_title=policy.title,
                           source=policy.source),
-            contacts=list(rule.contacts), notes=notes, notes_en=list(rule.notes_en),
+            contacts=list(rule.contacts), notes=notes, notes_en=notes_en,
         )
 
     def _rule(self, rule: Rule) -> list[Finding]:
@@ -157,7 +163,7 @@ class _Decider:
                     text_en="The company is outside the policy's area", passed=False, field="district")]))
                 self._check(rule, fact, fired, [])
                 continue
-            if not policy.window.contains(fact.window_year, fact.date):
+            if fact.window_known and not policy.window.contains(fact.window_year, fact.date):
                 when = fact.date.isoformat() if fact.date else f"{fact.window_year}年"
                 text = f"事件时间（{when}）不在政策期限（{policy.window.text()}）内"
                 if policy.window_note:
@@ -168,7 +174,8 @@ class _Decider:
                 self._check(rule, fact, fired, [])
                 continue
             context = [Reason(
-                text=f"{fact.label}，企业位于{district}，在政策适用区域和期限内",
+                text=f"{fact.label}，企业位于{district}，" + (
+                    "在政策适用区域和期限内" if fact.window_known else "在政策适用区域内；事件年份待补充后再判断期限"),
                 text_en="Inside the policy's area and period", passed=True), *selected.reasons]
             quick = Explainer(fact, self.chain, words=False)
             common_quick = quick.judge_all(rule.conditions)
@@ -233,10 +240,12 @@ class _Decider:
                     missing = ["tech_upgrade_projects[].new_local_fiscal_revenue_wan（地方新增财力）"]
                     reasons.append(Reason(text=f"{fact.year}年地方新增财力未填写", passed=None,
                                           field=spec_field, missing=missing[0]))
-                notes = list(base["notes"])
+                notes, notes_en = list(base["notes"]), list(base["notes_en"])
                 if rule.hit_policy == "highest" and len(true) > 1:
                     others = "、".join(t.title for t, _ in true[1:])
                     notes.append(f"同年亦满足{others}；按只奖最高一档，不重复奖励。")
+                    others_en = ", ".join(t.title_en or t.title for t, _ in true[1:])
+                    notes_en.append(f"Also met that year: {others_en}; only the highest tier is awarded.")
                 scope = self._scope(rule, tier, fact)
                 if status == "eligible" and scope is not None:
                     if scope in granted:
@@ -247,7 +256,8 @@ class _Decider:
                             text_en=f"One-time award, already granted in {granted[scope]}", passed=False))
                     else:
                         granted[scope] = fact.year
-                out.append(Finding(**{**base, "notes": notes}, status=status, amount_wan=amount,
+                out.append(Finding(**{**base, "notes": notes, "notes_en": notes_en},
+                                   status=status, amount_wan=amount,
                                    tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
                                    reasons=reasons, missing=missing))
             return out
@@ -269,11 +279,15 @@ class _Decider:
         if rule.not_covered:
             reasons = reasons + [Reason(text=rule.not_covered, text_en=rule.not_covered_en or "",
                                         passed=False)]
-        used = [t.title for t, j in judged
+        used = [t for t, j in judged
                 if t is not tier and any(getattr(r, "code", None) == "reached_before" for r in j.reasons)]
         if used:
-            base = {**base, "notes": base["notes"] + [
-                f"{'、'.join(used)}：标准已于此前年度达到，按\"首次\"不再奖励。"]}
+            base = {**base,
+                    "notes": base["notes"] + [
+                        f"{'、'.join(t.title for t in used)}：标准已于此前年度达到，按\"首次\"不再奖励。"],
+                    "notes_en": base["notes_en"] + [
+                        f"{', '.join(t.title_en or t.title for t in used)}: reached in an earlier year; "
+                        "a first-time award is not paid again."]}
         return [Finding(**base, status="not_eligible", amount_wan=None,
                         tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
                         reasons=reasons)]
@@ -329,8 +343,8 @@ def scale_hints(ruleset: RuleSet, profile: Profile, facts: list[Fact]) -> list[H
     entered = profile.scale_entry_year
     hints: list[Hint] = []
     for fact in facts:
-        if fact.subject != "company_year" or (entered is not None and entered <= fact.year):
-            continue
+        if fact.subject != "company_year" or entered is not None:
+            continue  # a company in the register needs no hint, whatever year it entered
         for line in ruleset.scale_lines:
             if profile.sector not in line.sectors or fact.year < line.since:
                 continue
@@ -343,7 +357,8 @@ def scale_hints(ruleset: RuleSet, profile: Profile, facts: list[Fact]) -> list[H
                     text=f"{fact.year}年{'主营业务收入' if line.field == 'main_revenue_wan' else '营业收入'}"
                          f"{format_wan(value)}已达到{line.label}的标准，但尚未填写入库纳统年度。"
                          f"可向统计部门申请入库；入库后可申报进规/进限奖励。此为提示，不是奖励。",
-                    text_en=f"In {fact.year} revenue meets the national line ({line.label}) but no "
-                            "register entry is recorded: you may apply to the statistics bureau. A hint, not an award."))
+                    text_en=f"In {fact.year} revenue meets the national line ({line.label_en or line.label}) "
+                            "but no register entry is recorded: you may apply to the statistics bureau. "
+                            "A hint, not an award."))
                 break
     return hints[-1:]

@@ -64,7 +64,7 @@ def show(kind: str, value: Any, name: str = "", lang: str = "zh") -> str:
     if value is None:
         return "未填写" if lang == "zh" else "missing"
     if kind == "money":
-        return format_wan(Decimal(value), "zh")
+        return format_wan(Decimal(value), "en" if lang == "en" else "zh")
     if kind == "ratio":
         return f"{normalize(Decimal(value) * 100).quantize(Decimal('0.01'))}%".replace(".00%", "%")
     if kind in _UNITS:
@@ -166,8 +166,11 @@ class Explainer:
         req_text = show(spec.kind, required, cond.field)
         if actual is None:
             why = self._missing_why(cond.field)
-            return Judgement(None, [self._missing(
-                f"{year}{label}{why}，须{_SYMBOL[cond.op]} {req_text}", spec, required=req_text)])
+            reason = self._missing(f"{year}{label}{why}，须{_SYMBOL[cond.op]} {req_text}", spec,
+                                   required=req_text)
+            if "为0" in why:  # nothing to fill in: a growth from zero is for the office to judge
+                reason.missing = "区级财政贡献增幅（上一年为0，无法计算增幅，须由主管部门认定）"
+            return Judgement(None, [reason])
         ok = _OPS[cond.op](actual, required)
         have = show(spec.kind, actual, cond.field)
         sym = _SYMBOL[cond.op] if ok else _NEGATED[cond.op]
@@ -220,17 +223,21 @@ class Explainer:
                 text_en=f"{spec.en} already reached {format_wan(level, 'en')} before; not the first time",
                 passed=False, field=cond.field, actual=have, required=lvl, code="reached_before")])
         if history is None or not history.complete:
-            source = "prior_peak_main_revenue_wan" if cond.field == "main_revenue_wan" else "prior_peak_revenue_wan"
-            what = "此前年度最高" + label
+            if history is not None and history.prior_peak is not None and history.missing_years:
+                years = "、".join(f"{y}年" for y in history.missing_years)
+                what, source = f"{years}的{label}", f"years[].{_PROFILE_FIELD.get(cond.field, cond.field)}（{years}）"
+            else:
+                source = "prior_peak_main_revenue_wan" if cond.field == "main_revenue_wan" else "prior_peak_revenue_wan"
+                what = "此前年度最高" + label
+                source = f"{source}（{what} / prior peak）"
             return Judgement(None, [Reason(
-                text=f"{year}{label}{have}已{verb[2:]}{lvl}，但缺少{what}（或中间年度数据），无法确认是否{verb}",
+                text=f"{year}{label}{have}已{verb[2:]}{lvl}，但缺少{what}，无法确认是否{verb}",
                 text_en=f"{spec.en} reaches {format_wan(level, 'en')} but earlier history is missing; cannot tell whether it is the first time",
-                passed=None, field=cond.field, actual=have, required=lvl,
-                missing=f"{source}（{what} / prior peak）")])
+                passed=None, field=cond.field, actual=have, required=lvl, missing=source)])
         peak = history.known_max
-        peak_text = format_wan(peak) if peak is not None else "无"
+        earlier = f"此前最高{format_wan(peak)}" if peak else "此前无收入"
         return Judgement(True, [Reason(
-            text=f"{year}{label}{have}，{verb}{lvl}（此前最高{peak_text}）",
+            text=f"{year}{label}{have}，{verb}{lvl}（{earlier}）",
             text_en=f"{spec.en} {format_wan(actual, 'en')} first reaches {format_wan(level, 'en')}",
             passed=True, field=cond.field, actual=have, required=lvl)])
 
@@ -273,6 +280,9 @@ def _relaxed(cond: Compare) -> Compare:
         found = _RELAXED[id(cond)] = (cond, cond.model_copy(update={"op": RELAXED[cond.op]}))
     return found[1]
 
+
+_PROFILE_FIELD = {"revenue_wan": "revenue_wan", "main_revenue_wan": "main_business_revenue_wan"}
+"""The profile column behind a fact's money field (for "fill in this year's figure")."""
 
 _COERCED: dict[tuple[str, str], Any] = {}
 

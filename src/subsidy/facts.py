@@ -30,6 +30,8 @@ class History:
     """Each earlier year of the profile with its figure (None: missing)."""
     complete: bool
     """The peak is given and no earlier year of the profile lacks the figure."""
+    missing_years: tuple[int, ...] = ()
+    """Earlier years between the profile's first year and this one whose figure is unknown."""
 
     @property
     def known_max(self) -> Decimal | None:
@@ -58,11 +60,17 @@ class Fact:
     key: str = ""
     date: dt.date | None = None
     history: dict[str, History] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Notes on how a figure was read, by fact field ("未填主营业务收入，按营业收入计算"):
+    shown only on findings of rules that test that field."""
     event_year: int | None = None
     """The year of the event that earned the award, when the fact is about a later year: a
     technology-upgrade rebate paid in Y+1..Y+3 was earned by the acceptance in Y, and it is
     Y that must fall inside the policy's window."""
+
+    window_known: bool = True
+    """False when the event's year is not known yet (a project not yet accepted): the window
+    cannot be judged, so the rule's own conditions say what is missing."""
 
     @property
     def window_year(self) -> int:
@@ -80,8 +88,9 @@ class Fact:
         ``kinds`` maps field names to their kind; unknown figures are left out so that no
         test can match them (a missing figure is never zero).
         """
-        out: dict[str, Any] = {"fact_kind": self.subject, "fid": self.id, "year": self.year,
-                               "event_year": self.window_year}
+        out: dict[str, Any] = {"fact_kind": self.subject, "fid": self.id, "year": self.year}
+        if self.window_known:
+            out["event_year"] = self.window_year
         if self.date:
             out["date"] = self.date.year * 10000 + self.date.month * 100 + self.date.day
         for name, value in self.values.items():
@@ -116,9 +125,11 @@ def _series(profile: Profile, getter) -> list[tuple[int, Decimal | None]]:
 
 def _history(series: list[tuple[int, Decimal | None]], index: int, peak: Decimal | None) -> History:
     earlier = tuple(series[:index])
-    contiguous = all(b[0] == a[0] + 1 for a, b in zip(series[: index + 1], series[1 : index + 1], strict=False))
-    complete = peak is not None and contiguous and all(v is not None for _, v in earlier)
-    return History(prior_peak=peak, earlier=earlier, complete=complete)
+    known = {year for year, value in earlier if value is not None}
+    first, this = series[0][0], series[index][0]
+    missing = tuple(y for y in range(first, this) if y not in known)
+    return History(prior_peak=peak, earlier=earlier, complete=peak is not None and not missing,
+                   missing_years=missing)
 
 
 def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
@@ -146,9 +157,11 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
         growth = None
         if contribution is not None and prev_contribution:
             growth = (contribution - prev_contribution) / prev_contribution
-        notes = []
+        notes: dict[str, list[tuple[str, str]]] = {}
         if figures.year in main_from_revenue:
-            notes.append(f"{figures.year}年未填主营业务收入，按营业收入计算。")
+            notes["main_revenue_wan"] = [(
+                f"{figures.year}年未填主营业务收入，按营业收入计算。",
+                f"No main business revenue for {figures.year}: operating revenue is used.")]
         facts.append(Fact(
             id=f"company_year:{figures.year}",
             subject="company_year",
@@ -227,7 +240,8 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
         if accepted is None:
             facts.append(Fact(
                 id=f"tech_upgrade:{i}:pending", subject="tech_upgrade_payment",
-                year=as_of_year(profile, year), label=f"技改项目「{project.name}」",
+                year=as_of_year(profile, year), label=f"技改项目「{project.name}」（尚无验收年份）",
+                window_known=False,
                 key=f"tech:{i}", values={**base, "completed": project.completed,
                                          "offset": 1, "payment_wan": None},
             ))
@@ -237,7 +251,8 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
             facts.append(Fact(
                 id=f"tech_upgrade:{i}:{offset}", subject="tech_upgrade_payment", year=pay_year,
                 event_year=accepted,
-                label=f"技改项目「{project.name}」{pay_year}年（验收后第{offset}年）",
+                label=f"技改项目「{project.name}」{pay_year}年（"
+                      + ("验收当年" if offset == 0 else f"验收后第{offset}年") + "）",
                 key=f"tech:{i}:{pay_year}",
                 values={**base, "completed": True, "offset": offset,
                         "payment_wan": project.new_local_fiscal_revenue_wan.get(pay_year)},

@@ -48,6 +48,14 @@ class RuleFileError(ValueError):
         super().__init__(f"规则文件无效 / rule file refused: {where}: {problem}")
 
 
+class SwitchError(RuleFileError):
+    """A reading switch that names no known INTERP id or no known reading."""
+
+    def __init__(self, problem: str):
+        ValueError.__init__(self, f"解释开关无效 / bad interpretation switch: {problem}")
+        self.path, self.rule_id, self.problem = "(switch)", None, problem
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -273,6 +281,30 @@ class Rule(_Strict):
         tiers.extend(self.tiers)
         return tiers or [Tier(id="-", title=self.title, conditions=[])]
 
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """Every fact field the rule tests (to show only the notes about those fields)."""
+        found: set[str] = set()
+
+        def walk(cond: Condition) -> None:
+            if isinstance(cond, Compare):
+                found.add(cond.field)
+            elif isinstance(cond, AnyOf):
+                for sub in cond.any:
+                    walk(sub)
+            elif isinstance(cond, Choose):
+                for branch in cond.choose:
+                    if branch.when:
+                        walk(branch.when)
+                    for sub in branch.then:
+                        walk(sub)
+
+        for cond in self.all_conditions():
+            walk(cond)
+        if self.repeat:
+            found.add(self.repeat.field)
+        return frozenset(found)
+
     def all_conditions(self) -> Iterable[Condition]:
         yield from self.select
         yield from self.conditions
@@ -409,6 +441,7 @@ class ScaleLine(_Strict):
     since: int
     until: int | None = None
     label: str
+    label_en: str | None = None
 
     @field_validator("min_wan", mode="before")
     @classmethod
@@ -476,9 +509,9 @@ class RuleSet:
         switches = dict(switches or {})
         for key, value in switches.items():
             if key not in self.interpretations:
-                raise RuleFileError("(switch)", None, f"未知的解释编号 / unknown interpretation id {key!r}")
+                raise SwitchError(f"未知的解释编号 / unknown interpretation id {key!r}")
             if value not in READINGS:
-                raise RuleFileError("(switch)", None, f"{key}: 应为 default 或 alternative / expected default or alternative, got {value!r}")
+                raise SwitchError(f"{key}: 应为 default 或 alternative / expected default or alternative, got {value!r}")
         self.readings: dict[str, str] = {
             iid: switches.get(iid, interp.use) for iid, interp in self.interpretations.items()
         }
@@ -597,6 +630,6 @@ def parse_switches(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise RuleFileError("(switch)", None, f"应为 ID=default|alternative / expected ID=default|alternative, got {item!r}")
+            raise SwitchError(f"应为 ID=default|alternative / expected ID=default|alternative, got {item!r}")
         out[key.strip()] = value.strip()
     return out
