@@ -187,11 +187,17 @@ class _Decider:
             self.matched.setdefault(rule.id, set()).update(
                 (t.id, fact.year) for t, j in judged if j.value is True)
 
-            def in_words(tier, explainer=explainer, context=context, rule=rule) -> Judgement:
-                return and_all([Judgement(True, context), explainer.judge_all(rule.conditions),
-                                explainer.judge_all(tier.conditions)])
+            common_fails = common_quick.value is False
 
-            findings.extend(self._from_tiers(rule, fact, base, judged, granted, in_words))
+            def in_words(tier, explainer=explainer, context=context, rule=rule,
+                         common_fails=common_fails) -> Judgement:
+                # When a condition common to all tiers fails, the tiers' own tests say nothing.
+                parts = [Judgement(True, context), explainer.judge_all(rule.conditions)]
+                if not common_fails:
+                    parts.append(explainer.judge_all(tier.conditions))
+                return and_all(parts)
+
+            findings.extend(self._from_tiers(rule, fact, base, judged, granted, in_words, common_fails))
         return findings
 
     def _check(self, rule: Rule, fact: Fact, fired: set[tuple[str, str]], true_tiers: list[str]) -> None:
@@ -221,7 +227,8 @@ class _Decider:
         return None, None
 
     def _from_tiers(self, rule: Rule, fact: Fact, base: dict, judged: list[tuple],
-                    granted: dict[str, int], in_words: Callable[[Any], Judgement]) -> list[Finding]:
+                    granted: dict[str, int], in_words: Callable[[Any], Judgement],
+                    common_fails: bool = False) -> list[Finding]:
         """Findings from the tiers' quick judgements; only the tiers shown are put in words."""
         true = [(t, j) for t, j in judged if j.value is True]
         if true:
@@ -288,6 +295,8 @@ class _Decider:
                     "notes_en": base["notes_en"] + [
                         f"{', '.join(t.title_en or t.title for t in used)}: reached in an earlier year; "
                         "a first-time award is not paid again."]}
+        if common_fails:  # no tier is nearer than another: name none
+            return [Finding(**base, status="not_eligible", amount_wan=None, reasons=reasons)]
         return [Finding(**base, status="not_eligible", amount_wan=None,
                         tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
                         reasons=reasons)]
