@@ -393,7 +393,8 @@ class Verifier:
             verdict.missing.append("企业资料 / company sheet")
             return verdict
         if entry.profile is None:
-            where = "、".join(f"{p.sheet}第{p.row}行" for p in entry.problems[:5])
+            rows = dict.fromkeys(f"{p.sheet}第{p.row}行" for p in entry.problems)  # once each, in order
+            where = "、".join(list(rows)[:5])
             verdict.lines.append(Line(
                 f"企业资料有误（{where}），企业未能核验，请更正后重新核验",
                 "the company's rows have problems (see the problems list); correct and verify again",

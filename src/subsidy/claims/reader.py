@@ -134,6 +134,9 @@ def read_claims(data: bytes, name: str, rules: RuleSet | None = None,
         sheets = _csv_sheets(data, name)
     elif data[:2] == b"PK":
         sheets = _xlsx_sheets(data)
+    elif lower.endswith(".xlsx"):
+        raise ClaimsFileError("该文件不是有效的 Excel（.xlsx）文件，可能已损坏；请用模板重新保存后再试",
+                              "this is not a valid Excel (.xlsx) file, perhaps damaged; save it again from the template")
     else:
         raise ClaimsFileError("只接受 Excel（.xlsx）或 CSV 文件；旧版 .xls 请另存为 .xlsx",
                               "only Excel (.xlsx) or CSV files are accepted; save .xls as .xlsx")

@@ -268,7 +268,7 @@ def _row(verdict: Verdict, lang: str) -> dict[str, Any]:
         or verdict.lines
     return {
         col("row", lang): f"{verdict.claim.sheet}:{verdict.claim.row}",
-        col("id", lang): verdict.register_claim_id,
+        col("id", lang): "" if verdict.register_claim_id is None else str(verdict.register_claim_id),
         col("ref", lang): verdict.claim.claim_ref or "",
         col("company", lang): verdict.company or verdict.claim.company_name or "",
         col("rule", lang): verdict.rule.title_en if lang == "en" else verdict.rule.title,
