@@ -134,6 +134,7 @@ def load_upload(raw: bytes, filename: str) -> None:
     if not isinstance(data, dict):
         _, problems = validate_profile(raw)
         st.session_state["ui.load_error"] = problems
+        st.session_state.pop("ui.loaded", None)  # the earlier "loaded" note no longer holds
         return
     load_into_form(data, filename)
     st.session_state["ui.checked"] = True
