@@ -165,11 +165,11 @@ class Explainer:
             return Judgement(ok, [Brief(ok, gap)])
         req_text = show(spec.kind, required, cond.field)
         if actual is None:
-            why = self._missing_why(cond.field)
+            why, provide = self._missing_why(cond.field)
             reason = self._missing(f"{year}{label}{why}，须{_SYMBOL[cond.op]} {req_text}", spec,
                                    required=req_text)
-            if "为0" in why:  # nothing to fill in: a growth from zero is for the office to judge
-                reason.missing = "区级财政贡献增幅（上一年为0，无法计算增幅，须由主管部门认定）"
+            if provide:
+                reason.missing = provide
             return Judgement(None, [reason])
         ok = _OPS[cond.op](actual, required)
         have = show(spec.kind, actual, cond.field)
@@ -190,39 +190,59 @@ class Explainer:
             passed=ok, field=cond.field, actual=have, required=req_text,
             gap_wan=gap if spec.kind == "money" else None)])
 
+    def _first_outcome(self, cond: Compare, level: Decimal, strict: bool, actual) -> str:
+        """How a first-reaching test turns out, decided once for both passes:
+        missing / equal / short / reached_before / unknown_history / first."""
+        if actual is None:
+            return "missing"
+        if strict and actual == level:
+            return "equal"
+        if not (actual > level if strict else actual >= level):
+            return "short"
+        history = self.fact.history.get(cond.field)
+        if history and history.first_at_or_above(level, strict):
+            return "reached_before"
+        if history is None or not history.complete:
+            return "unknown_history"
+        return "first"
+
     def _first(self, cond: Compare, spec, actual, year: str) -> Judgement:
         level = _coerced("money", cond.value)
         strict = cond.op == "first_exceed"
+        outcome = self._first_outcome(cond, level, strict, actual)
+        value = {"first": True, "missing": None, "unknown_history": None}.get(outcome, False)
         if not self.words:
-            return self._first_brief(cond, level, strict, actual)
+            gap = level - actual if outcome == "short" else None
+            code = outcome if outcome in ("equal", "reached_before") else None
+            return Judgement(value, [Brief(value, gap_wan=gap, code=code,
+                                           missing=cond.field if value is None else None)])
         verb = "首次突破" if strict else "首次达到"
         label = cond.label or spec.zh
         lvl = format_wan(level)
         history = self.fact.history.get(cond.field)
-        if actual is None:
+        if outcome == "missing":
             return Judgement(None, [self._missing(f"{year}{label}未填写，无法判断是否{verb}{lvl}", spec,
                                                   required=lvl)])
         have = format_wan(actual)
-        reached = actual > level if strict else actual >= level
-        if strict and actual == level:
+        if outcome == "equal":
             return Judgement(False, [Reason(
                 text=f"{year}{label}{have}，恰好等于{lvl}；\"突破\"须高于{lvl}（INTERP-GEN-1）",
                 text_en=f"{spec.en} equals {format_wan(level, 'en')}; exceeding requires more",
                 passed=False, field=cond.field, actual=have, required=f"> {lvl}", code="equal")])
-        if not reached:
+        if outcome == "short":
             gap = normalize(level - actual)
             tail = "以上" if strict else ""
             return Judgement(False, [Reason(
                 text=f"{year}{label}{have}，未{verb[2:]}{lvl}，距{lvl}台阶还差{format_wan(gap)}{tail}",
                 text_en=f"{spec.en} {format_wan(actual, 'en')} has not reached {format_wan(level, 'en')}",
                 passed=False, field=cond.field, actual=have, required=lvl, gap_wan=gap)])
-        before = history.first_at_or_above(level, strict) if history else None
-        if before:
+        if outcome == "reached_before":
+            before = history.first_at_or_above(level, strict)
             return Judgement(False, [Reason(
                 text=f"{label}已于{before}{verb[2:]}{lvl}，{year}不属于{verb}",
                 text_en=f"{spec.en} already reached {format_wan(level, 'en')} before; not the first time",
                 passed=False, field=cond.field, actual=have, required=lvl, code="reached_before")])
-        if history is None or not history.complete:
+        if outcome == "unknown_history":
             if history is not None and history.prior_peak is not None and history.missing_years:
                 years = "、".join(f"{y}年" for y in history.missing_years)
                 what, source = f"{years}的{label}", f"years[].{_PROFILE_FIELD.get(cond.field, cond.field)}（{years}）"
@@ -241,29 +261,17 @@ class Explainer:
             text_en=f"{spec.en} {format_wan(actual, 'en')} first reaches {format_wan(level, 'en')}",
             passed=True, field=cond.field, actual=have, required=lvl)])
 
-    def _first_brief(self, cond: Compare, level: Decimal, strict: bool, actual) -> Judgement:
-        if actual is None:
-            return Judgement(None, [Brief(None, missing=cond.field)])
-        if strict and actual == level:
-            return Judgement(False, [Brief(False, code="equal")])
-        if not (actual > level if strict else actual >= level):
-            return Judgement(False, [Brief(False, gap_wan=level - actual)])
-        history = self.fact.history.get(cond.field)
-        if history and history.first_at_or_above(level, strict):
-            return Judgement(False, [Brief(False, code="reached_before")])
-        if history is None or not history.complete:
-            return Judgement(None, [Brief(None, missing=cond.field)])
-        return Judgement(True, [Brief(True)])
-
-    def _missing_why(self, name: str) -> str:
+    def _missing_why(self, name: str) -> tuple[str, str | None]:
+        """Why a figure is unknown, and what to provide when that is not the field itself."""
         if name == "contribution_growth":
             prev = self.fact.get("contribution_prev_wan")
             if self.fact.get("contribution_wan") is None:
-                return "无法计算（当年区级财政贡献未填写）"
+                return "无法计算（当年区级财政贡献未填写）", None
             if prev is None:
-                return "无法计算（上一年区级财政贡献未填写）"
-            return "无法计算（上一年区级财政贡献为0）"
-        return "未填写"
+                return "无法计算（上一年区级财政贡献未填写）", None
+            # Nothing to fill in: a growth from zero is for the office to judge.
+            return "无法计算（上一年区级财政贡献为0）", "区级财政贡献增幅（上一年为0，无法计算增幅，须由主管部门认定）"
+        return "未填写", None
 
     def _missing(self, text: str, spec, required: str | None = None) -> Reason:
         return Reason(text=text, text_en=f"{spec.en}: missing", passed=None,
