@@ -32,7 +32,7 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
 
-from .facts import Fact
+from .facts import Fact, date_number
 from .fields import BY_SUBJECT, COMMON, field
 from .money import ratio_to_ppm, to_fen
 from .ruleset import (
@@ -167,19 +167,15 @@ def compile_window(policy: Policy) -> list[dict]:
     by_year, by_date = [], []
     if window.start:
         by_year.append({"$gte": {"event_year": window.start.year}})
-        by_date.append({"$gte": {"date": _date_num(window.start)}})
+        by_date.append({"$gte": {"date": date_number(window.start)}})
     if window.end:
         by_year.append({"$lte": {"event_year": window.end.year}})
-        by_date.append({"$lte": {"date": _date_num(window.end)}})
+        by_date.append({"$lte": {"date": date_number(window.end)}})
     if not by_year:
         return []
     unknown = _and([{"$nex": {"date": 1}}, {"$nex": {"event_year": 1}}])  # judged by conditions
     return [_or([_and([{"$ex": {"date": 1}}] + by_date),
                  _and([{"$nex": {"date": 1}}, {"$ex": {"event_year": 1}}] + by_year), unknown])]
-
-
-def _date_num(date) -> int:
-    return date.year * 10000 + date.month * 100 + date.day
 
 
 @dataclass

@@ -150,10 +150,10 @@ class _Decider:
         findings: list[Finding] = []
         granted: dict[str, int] = {}
         for fact in self.by_subject.get(rule.subject, []):
+            quick = Explainer(fact, self.chain, words=False)
+            if quick.judge_all(rule.select).value is not True:
+                continue  # most facts are not this rule's business: no sentences for them
             explainer = Explainer(fact, self.chain)
-            selected = explainer.judge_all(rule.select)
-            if selected.value is not True:
-                continue
             base = self._base(rule, fact)
             district = vocab.label(vocab.DISTRICTS, fact.values["district"])
             if not policy.area.contains(fact.values["district"]):
@@ -176,8 +176,8 @@ class _Decider:
             context = [Reason(
                 text=f"{fact.label}，企业位于{district}，" + (
                     "在政策适用区域和期限内" if fact.window_known else "在政策适用区域内；事件年份待补充后再判断期限"),
-                text_en="Inside the policy's area and period", passed=True), *selected.reasons]
-            quick = Explainer(fact, self.chain, words=False)
+                text_en="Inside the policy's area and period", passed=True),
+                *explainer.judge_all(rule.select).reasons]
             common_quick = quick.judge_all(rule.conditions)
             if common_quick.value is False:  # e.g. not an industrial firm: no tier can hold
                 judged = [(tier, common_quick) for tier in tiers]
@@ -287,7 +287,7 @@ class _Decider:
             reasons = reasons + [Reason(text=rule.not_covered, text_en=rule.not_covered_en or "",
                                         passed=False)]
         used = [t for t, j in judged
-                if t is not tier and any(getattr(r, "code", None) == "reached_before" for r in j.reasons)]
+                if t is not tier and any(r.code == "reached_before" for r in j.reasons)]
         if used:
             base = {**base,
                     "notes": base["notes"] + [

@@ -92,7 +92,7 @@ class Fact:
         if self.window_known:
             out["event_year"] = self.window_year
         if self.date:
-            out["date"] = self.date.year * 10000 + self.date.month * 100 + self.date.day
+            out["date"] = date_number(self.date)
         for name, value in self.values.items():
             if value is None:
                 continue
@@ -109,6 +109,11 @@ class Fact:
                 out[f"{name}__prior"] = to_fen(peak)
             out[f"{name}__complete"] = hist.complete
         return out
+
+
+def date_number(date: dt.date) -> int:
+    """A date as the engine compares it: the integer yyyymmdd."""
+    return date.year * 10000 + date.month * 100 + date.day
 
 
 def as_of_year(profile: Profile, year: int | None = None) -> int:
@@ -284,4 +289,4 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
     return facts
 
 
-__all__ = ["Fact", "History", "as_of_year", "derive_facts"]
+__all__ = ["Fact", "History", "as_of_year", "date_number", "derive_facts"]
