@@ -162,17 +162,8 @@ def rules_catalogue(
         for rule in ruleset.rules.values():
             if ruleset.rule_policy[rule.id] != policy.id:
                 continue
-            tiers = [t for t in rule.all_tiers() if t.amount_wan is not None]
-            if rule.repeat:
-                tiers = [t for t in tiers if not t.id.startswith(rule.repeat.id + "@")]
-            amounts = "\n".join(f"{t.title}: {format_wan(t.amount_wan)}" for t in tiers)
-            if rule.repeat:
-                amounts += f"\n{rule.repeat.title.format(level='每个百亿元')}: {format_wan(rule.repeat.amount_wan)}"
-            if rule.award.kind == "per_unit":
-                amounts = f"{format_wan(rule.award.per_unit_wan)} / {rule.award.unit_label or ''}"
-            if not amounts:
-                amounts = vocab.label(vocab.AMOUNT_KINDS, rule.award.kind)
-            table.add_row(rule.id, f"{rule.title}\n[dim]{rule.section}[/]", amounts, rule.quote)
+            table.add_row(rule.id, f"{rule.title}\n[dim]{rule.section}[/]",
+                          escape("\n".join(rule.amount_lines())), escape(rule.quote))
         out.print(table)
     out.print(f"[dim]规则版本 ruleset {ruleset.version}[/]")
 

@@ -25,8 +25,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from . import vocab
 from .fields import SUBJECTS, field
-from .money import MoneyError, parse_money, parse_ratio
+from .money import MoneyError, format_wan, parse_money, parse_ratio
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 READINGS = ("default", "alternative")
@@ -280,6 +281,19 @@ class Rule(_Strict):
                 ))
         tiers.extend(self.tiers)
         return tiers or [Tier(id="-", title=self.title, conditions=[])]
+
+    def amount_lines(self) -> list[str]:
+        """The clause's amounts in words, one line per tier (a ladder without end as one line):
+        what a catalogue or a template shows beside the rule."""
+        award = self.award
+        if award.kind == "per_unit" and award.per_unit_wan is not None:
+            return [f"{format_wan(award.per_unit_wan)} / {award.unit_label or ''}"]
+        lines = [f"{t.title}: {format_wan(t.amount_wan)}" for t in self.tiers if t.amount_wan is not None]
+        if self.repeat:
+            rep = self.repeat
+            lines.append(f"每跨越一个{format_wan(rep.step)}台阶（{format_wan(rep.start)}起）: "
+                         f"{format_wan(rep.amount_wan)}")
+        return lines or [vocab.label(vocab.AMOUNT_KINDS, award.kind)]
 
     @cached_property
     def fields(self) -> frozenset[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import vocab
 from ..export import safe_cell
-from ..money import format_wan, normalize
+from ..money import normalize
 from ..profile import Profile, ProfileError, load_profile
 from ..ruleset import DEFAULT_RULES_DIR, RuleSet
 from .columns import (
@@ -202,17 +202,7 @@ def write_template(target: str | Path | io.BytesIO, *, rules: RuleSet | None = N
     once_zh = {"company": "每家企业一次", "tier": "每档一次", "subject": "每项一次", "none": "否"}
     for row, rule in enumerate(ruleset.rules.values(), start=2):
         policy = ruleset.policy_of(rule.id)
-        tiers = [t for t in rule.all_tiers() if t.amount_wan is not None]
-        if rule.repeat:
-            tiers = [t for t in tiers if not t.id.startswith(rule.repeat.id + "@")]
-        if rule.award.kind == "per_unit" and rule.award.per_unit_wan is not None:
-            amounts = f"{format_wan(rule.award.per_unit_wan)} / {rule.award.unit_label or ''}"
-        elif tiers:
-            amounts = "；".join(f"{t.title} {format_wan(t.amount_wan)}" for t in tiers)
-            if rule.repeat:
-                amounts += f"；{rule.repeat.title.format(level='每个百亿元')} {format_wan(rule.repeat.amount_wan)}"
-        else:
-            amounts = vocab.label(vocab.AMOUNT_KINDS, rule.award.kind)
+        amounts = "；".join(rule.amount_lines())
         values = [rule.id, rule.title, rule.title_en, policy.title, rule.section,
                   once_zh.get(rule.once, rule.once), amounts, rule.quote]
         for index, value in enumerate(values, start=1):
