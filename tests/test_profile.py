@@ -488,6 +488,7 @@ def test_json_schema_has_required_fields_and_bilingual_descriptions() -> None:
         "sector",
         "industry_tags",
         "scale_entry_year",
+        "scale_entries",
         "prior_peak_revenue_wan",
         "prior_peak_main_revenue_wan",
         "years",
