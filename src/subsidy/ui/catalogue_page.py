@@ -13,63 +13,25 @@ from pathlib import Path
 import streamlit as st
 
 from subsidy import vocab
-from subsidy.explain import show
+from subsidy.conditions import Condition
 from subsidy.fields import field as field_spec
-from subsidy.ruleset import (
-    After,
-    AnyOf,
-    Choose,
-    Compare,
-    Condition,
-    Policy,
-    Rule,
-    RuleSet,
-    coerce_value,
-)
+from subsidy.ruleset import Policy, Rule, RuleSet
 from subsidy.ui.i18n import colon, md, money_short, t
 from subsidy.ui.state import current_lang
 
 SOURCES_DIR = Path(__file__).resolve().parents[3] / "docs" / "sources"
-_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 
 
 def describe(cond: Condition, rule: Rule, ruleset: RuleSet, lang: str) -> str:
-    """One condition of a rule file in words (the same tree the engine compiles)."""
-    if isinstance(cond, Compare):
-        spec = field_spec(rule.subject, cond.field)
-        kind = spec.kind if spec else "text"
-        name = cond.label or ((spec.en if lang == "en" else spec.zh) if spec else cond.field)
-        if cond.op in ("first_reach", "first_exceed"):
-            return f"{name} {t('cat_' + cond.op, lang)} {money_short(coerce_value('money', cond.value), lang)}"
-        if cond.op in ("is_true", "is_false"):
-            if cond.label:
-                return name if cond.op == "is_true" else f"{name}{colon(lang)}{t('no', lang)}"
-            return f"{name}{colon(lang)}{t('yes' if cond.op == 'is_true' else 'no', lang)}"
-        if cond.op in ("in", "not_in"):
-            values = "、".join(show(kind, coerce_value(kind, v), cond.field, lang) for v in cond.value)
-            if cond.label:
-                return cond.label
-            verb = ("∈" if cond.op == "in" else "∉")
-            return f"{name} {verb} {{{values}}}"
-        value = show(kind, coerce_value(kind, cond.value), cond.field, lang)
-        return f"{name} {_SYMBOL[cond.op]} {value}"
-    if isinstance(cond, AnyOf):
-        inner = "；".join(describe(c, rule, ruleset, lang) for c in cond.any)
-        return f"{cond.label or t('cat_any', lang)}{colon(lang)}{inner}"
-    if isinstance(cond, Choose):
-        parts = []
-        for branch in cond.choose:
-            then = "，".join(describe(c, rule, ruleset, lang) for c in branch.then)
-            if branch.when is not None:
-                parts.append(f"{t('cat_if', lang)} {describe(branch.when, rule, ruleset, lang)}，"
-                             f"{t('cat_then', lang)} {then}")
-            else:
-                parts.append(f"{t('cat_otherwise', lang)} {then}")
-        return "；".join(parts)
-    if isinstance(cond, After):
-        other = ruleset.rules.get(cond.after)
-        return cond.label or t("cat_after", lang, rule=other.title if other else cond.after)
-    return str(cond)
+    """One condition of a rule file in words: each kind describes itself."""
+
+    def title_of(rule_id: str) -> str:
+        other = ruleset.rules.get(rule_id)
+        if other is None:
+            return rule_id
+        return other.title_en if lang == "en" else other.title
+
+    return cond.describe(lang, lambda name: field_spec(rule.subject, name), title_of)
 
 
 def amount_lines(rule: Rule, ruleset: RuleSet, lang: str) -> list[str]:
@@ -86,7 +48,7 @@ def amount_lines(rule: Rule, ruleset: RuleSet, lang: str) -> list[str]:
     for tier in rule.tiers:
         title = (tier.title_en or tier.title) if lang == "en" else tier.title
         conds = "，".join(describe(c, rule, ruleset, lang) for c in tier.conditions
-                         if not isinstance(c, After))
+                         if getattr(c, "tag", "") != "after")
         lines.append(f"**{md(title)}**{colon(lang)}{md(money_short(tier.amount_wan, lang))}"
                      + (f"（{md(conds)}）" if conds else ""))
     if rule.repeat:
