@@ -11,6 +11,7 @@ from __future__ import annotations
 from pytest_bdd import scenarios
 from steps.profile_steps import *  # noqa: F403 — step fixtures and the `case` fixture
 from steps.result_steps import *  # noqa: F403 — step fixtures
+from steps.vocabulary_steps import *  # noqa: F403 — step fixtures
 
 FEATURES: dict[str, str] = {
     "qiaokou-2019-4yp.feature": "硚口",

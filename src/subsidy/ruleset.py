@@ -690,7 +690,7 @@ _PYDANTIC_WORDS = {
 
 
 def _validate(path: str, rule_id: str | None, model: type[BaseModel], data: Any,
-              where: str = "") -> Any:
+              where: str = "", what: str = "规则 rule") -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -714,7 +714,7 @@ def _validate(path: str, rule_id: str | None, model: type[BaseModel], data: Any,
                 problem += f"；写的是 / found: {first.get('input')!r}"
         else:
             problem = msg
-        raise RuleFileError(path, rule_id, f"{loc}: {problem}") from None
+        raise RuleFileError(path, rule_id, f"{loc}: {problem}", what=what) from None
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -751,7 +751,7 @@ def _validate_file(path: str, data: Any) -> PolicyFile:
         rid = item.get("id") if isinstance(item, dict) else None
         _validate(path, rid, Rule, item, f"rules[{i}]")
     if isinstance(data.get("policy"), dict):
-        _validate(path, data["policy"].get("id"), Policy, data["policy"], "policy")
+        _validate(path, data["policy"].get("id"), Policy, data["policy"], "policy", what="政策 policy")
     return _validate(path, None, PolicyFile, data)
 
 
