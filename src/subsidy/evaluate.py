@@ -147,7 +147,8 @@ class _Decider:
             level=self.rs.level_of(rule.id), payer=rule.payer or policy.payer, event=fact.id,
             interpretations=list(rule.interpretations),
             clause=Clause(quote=rule.quote, section=rule.section, policy_title=policy.title,
-                          source=policy.source),
+                          source=policy.source, doc_number=policy.doc_number,
+                          reliability=policy.reliability_note),
             contacts=list(rule.contacts), notes=notes, notes_en=notes_en,
         )
 
@@ -294,7 +295,8 @@ class _Decider:
                                     "before the policy's period", passed=False))
                     else:
                         granted[scope] = (fact.year, False)
-                finding = Finding(**{**base, "notes": notes, "notes_en": notes_en},
+                finding = Finding(**{**base, "notes": notes, "notes_en": notes_en,
+                                     "year": _paid_in(rule, tier, fact)},
                                   status=status, amount_wan=amount,
                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
                                   tier_title_en=tier.title_en, reasons=reasons, missing=missing,
@@ -312,7 +314,8 @@ class _Decider:
                 judgement = in_words(tier)
                 amount, _ = self._amount(rule, tier, fact)
                 missing = sorted({r.missing for r in judgement.reasons if r.missing})
-                out.append(Finding(**base, status="needs_info", amount_wan=amount,
+                out.append(Finding(**{**base, "year": _paid_in(rule, tier, fact)},
+                                   status="needs_info", amount_wan=amount,
                                    tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
                                    tier_title_en=tier.title_en, reasons=judgement.reasons,
                                    missing=missing, **_missing_words(judgement.reasons)))
@@ -387,6 +390,12 @@ class _Decider:
                         text=f"与「{same[0].title}」属同一事件，按就高原则不重复享受",
                         text_en=f"Same event as {same[0].rule_id}; only the higher award applies",
                         passed=False))
+
+
+def _paid_in(rule: Rule, tier, fact: Fact) -> int:
+    """The year an award is paid: the event's, shifted by the tier's or the rule's offset."""
+    offset = tier.year_offset if tier.year_offset is not None else rule.year_offset
+    return fact.year + offset
 
 
 def _missing_words(reasons: list) -> dict[str, list[str]]:

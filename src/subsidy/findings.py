@@ -44,6 +44,9 @@ class Clause(BaseModel):
     section: str
     policy_title: str = ""
     source: str = ""
+    doc_number: str | None = None
+    reliability: str | None = None
+    """Set when the text is a reposted copy: "转载文本，以官方原文为准"."""
 
 
 class Finding(BaseModel):

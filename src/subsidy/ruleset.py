@@ -86,6 +86,8 @@ class Tier(_Strict):
     amount_wan: Decimal | None = None
     rank: int | None = None
     """Order among tiers where the amount does not say it (higher ranks first)."""
+    year_offset: int | None = None
+    """Paid this many years after the event, for this tier (default: the rule's)."""
     matches: str | None = None
     """For a ``minimum`` award ("不低于1:1配套"): the rule whose award for the same event it
     matches; the amount is at least ``ratio`` times that award."""

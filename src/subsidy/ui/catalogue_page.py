@@ -79,12 +79,15 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
     st.subheader(title)
     meta = [
         f"**{t('cat_issuer', lang)}**{colon(lang)}{md(policy.issuer)}",
-        f"**{t('cat_issued', lang)}**{colon(lang)}{policy.issued.isoformat()}",
+        f"**{t('cat_issued', lang)}**{colon(lang)}{md(policy.issued_text())}"
+        + (f"（{md(policy.doc_number)}）" if policy.doc_number else ""),
         f"**{t('cat_window', lang)}**{colon(lang)}{md(policy.window.text())}",
         f"**{t('cat_area', lang)}**{colon(lang)}{md(policy.area.text())}",
         f"**{t('cat_monetary', lang)}**{colon(lang)}{t('yes', lang) if policy.monetary else t('cat_monetary_no', lang)}",
     ]
     st.markdown(" · ".join(meta))
+    if policy.reliability_note:
+        st.warning(policy.reliability_note.split(" / ")[1 if lang == "en" else 0])
     if policy.window_note:
         st.caption(policy.window_note)
     st.caption(f"{policy.id} · {t('source_doc', lang)} {policy.source}")
