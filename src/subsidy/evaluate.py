@@ -80,6 +80,8 @@ class _Decider:
         """(tier, year) the engine matched, per rule — what `met: awarded` chains on, as the
         engine's ``award`` facts are asserted on the same matches."""
         self.awarded: dict[tuple[str, str], Finding] = {}
+        self.found: dict[tuple[str, str], Finding] = {}
+        """The first finding of each (rule id, fact id), whatever its status."""
         """Eligible findings by (rule id, fact id): what a matching award (配套) matches."""
 
     def chain(self, cond: After, explainer: Explainer) -> Judgement:
@@ -271,7 +273,13 @@ class _Decider:
                     reasons += extra.reasons
                 status = "eligible"
                 missing: list[str] = []
-                if amount is None and rule.award.kind in ("pass_through", "minimum"):
+                matched = self.found.get((tier.matches, fact.id)) if tier.matches else None
+                if matched is not None and matched.status in ("not_eligible", "not_applicable"):
+                    status, amount = "not_eligible", None
+                    reasons.append(Reason(
+                        text=f"「{matched.title}」未获得，无从配套", passed=False,
+                        text_en=f"{matched.rule_id} is not awarded: nothing to match"))
+                elif amount is None and rule.award.kind in ("pass_through", "minimum"):
                     status = "needs_info"
                     reasons.append(self._amount_missing(rule, tier, fact))
                     missing = [reasons[-1].missing or ""]
@@ -289,7 +297,7 @@ class _Decider:
                         when, before = granted[scope]
                         reasons.append(Reason(
                             text=f"本奖励为一次性奖励，已于{when}年获得" if not before else
-                                 f"本奖励为一次性奖励：同一事件已于{when}年发生（早于本政策期限），不再奖励",
+                                 f"本奖励为一次性奖励：此前已于{when}年发生（早于本政策期限），不属于首次，不再奖励",
                             text_en=f"One-time award, already granted in {when}" if not before else
                                     f"One-time award: the same event already happened in {when}, "
                                     "before the policy's period", passed=False))
@@ -303,6 +311,7 @@ class _Decider:
                                   **_missing_words(reasons))
                 if status == "eligible":
                     self.awarded[(rule.id, fact.id)] = finding
+                self.found.setdefault((rule.id, fact.id), finding)
                 out.append(finding)
             return out
         unknown = [(t, j) for t, j in judged if j.value is None]
@@ -419,7 +428,7 @@ def _closeness(item: tuple) -> tuple:
 
 def scale_hints(ruleset: RuleSet, profile: Profile, facts: list[Fact]) -> list[Hint]:
     """Revenue meets the national 规上/限上 line but the company has not entered the register."""
-    entered = profile.scale_entry_year
+    entered = profile.entries() or None
     hints: list[Hint] = []
     for fact in facts:
         if fact.subject != "company_year" or entered is not None:

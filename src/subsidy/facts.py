@@ -89,7 +89,7 @@ class Fact:
         for name, value in self.values.items():
             if value is None:
                 continue
-            kind = kinds.get(name)
+            kind = kinds.get(name.partition("@")[0])
             if kind == "money":
                 out[name] = to_fen(value)
             elif kind == "ratio":
@@ -290,7 +290,12 @@ def derive_facts(profile: Profile, year: int | None = None,
     ))
     wanted: dict[str, list[str]] = {}
     for subject, name in offsets:
-        wanted.setdefault(subject, []).append(name)
+        base, _, k = name.partition("@")
+        names = wanted.setdefault(subject, [])
+        names.append(name)
+        if base.endswith("_growth"):  # its words name the figures it is computed from
+            stem = base.removesuffix("_growth")
+            names += [f"{stem}_wan@{k}", f"{stem}_prev_wan@{k}"]
     for fact in facts:
         for name in wanted.get(fact.subject, ()):
             base, _, k = name.partition("@")
