@@ -246,6 +246,12 @@ def test_every_rule_and_policy_a_scenario_names_exists(rules, scenarios_run) -> 
     assert not unknown, "scenarios name rules or policies that rules/ does not have:\n" + "\n".join(sorted(set(unknown)))
 
 
+def test_every_scenario_traces_to_a_rule(scenarios_run) -> None:
+    untraced = sorted({f"{s.file}:{s.line} {s.name}" for s in scenarios_run
+                       if not any(_RULE_NAMED.search(t) or _POLICY_NAMED.search(t) for t in s.texts())})
+    assert not untraced, "scenarios that name no rule (规则\"…\") or policy (政策\"…\"):\n" + "\n".join(untraced)
+
+
 def test_every_reading_of_every_interpretation_has_a_scenario(rules, scenarios_run) -> None:
     """Every reading other than the rule file's own is switched to in some scenario.
 
@@ -268,6 +274,71 @@ def test_one_chinese_feature_per_policy(rules) -> None:
     for path in FEATURES.glob("*.feature"):
         first = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()[0].strip()
         assert first == "# language: zh-CN", f"{path.name} must start with '# language: zh-CN'"
+
+
+# ------------------------------------------------------------------------------ what an official reads
+
+
+def _squash(text: str) -> str:
+    """Text compared for quoting: without quote marks, spaces and punctuation width."""
+    table = str.maketrans({"，": ",", "；": ";", "：": ":", "（": "(", "）": ")", "、": "、"})
+    return re.sub(r"[\s\"'“”‘’「」]", "", text.translate(table))
+
+
+def test_each_feature_quotes_the_clauses_of_its_policy(rules) -> None:
+    """A feature's description quotes (原文) every clause its policy's rules encode."""
+    missing = []
+    for path in sorted(FEATURES.glob("*.feature")):
+        if path.stem not in rules.policies:
+            continue
+        document = Parser().parse(path.read_text(encoding="utf-8"))
+        description = _squash(document["feature"].get("description") or "")
+        if "原文" not in description:
+            missing.append(f"{path.name}: no 原文 in the feature's description")
+        for rid, rule in sorted(rules.rules.items()):
+            if rules.rule_policy[rid] == path.stem and rule.quote and _squash(rule.quote) not in description:
+                missing.append(f"{path.name}: {rid} 原文“{rule.quote}”")
+    assert not missing, "feature descriptions that do not quote their clauses:\n" + "\n".join(missing)
+
+
+def code_in_line(line: str, rules) -> list[str]:
+    """The pieces of code a feature-file line shows: tier codes, field paths, INTERP ids,
+    default/alternative. Rule ids and policy ids may stay (scenarios trace to them)."""
+    bare = line
+    for known in sorted([*rules.rules, *rules.policies], key=len, reverse=True):
+        bare = bare.replace(known, " ")
+    found = re.findall(r"(?i)(?<![a-z])(?:default|alternative)(?![a-z])", bare)
+    found += re.findall(r"INTERP-[A-Z0-9]+-\d+", bare)
+    found += re.findall(r"[\w.]*\[\][\w.]*|[A-Za-z_]*_wan(?![A-Za-z])|prior_peak_[a-z_]*"
+                        r"|(?<![A-Za-z0-9_])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9_])", bare)
+    found += re.findall(r"S@\d+", bare)
+    tier_ids = {tier.id for rule in rules.rules.values() for tier in (getattr(rule, "tiers", None) or [])}
+    found += [tid for tid in sorted(tier_ids)
+              if re.search(rf"(?<![\w@]){re.escape(tid)}(?![\w@])", bare)]
+    return found
+
+
+def test_no_code_in_feature_files(rules) -> None:
+    offenders = []
+    for path in sorted(FEATURES.glob("*.feature")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if code := code_in_line(line, rules):
+                offenders.append(f"{path.name}:{number}: {', '.join(code)} — {line.strip()}")
+    assert not offenders, (
+        "feature files must name tiers, readings and data in Chinese (规则文件中的名称), "
+        "not by code:\n" + "\n".join(offenders))
+
+
+def test_code_detector_sees_each_kind_of_code(rules) -> None:
+    tier = next(t.id for r in rules.rules.values() for t in (getattr(r, "tiers", None) or []))
+    rule_id = next(iter(rules.rules))
+    for line in [f'档次为"{tier}"', '需补充"years[].revenue_wan（2019年）"', '需补充"prior_peak_revenue_wan"',
+                 '解释"x"采用"alternative"', "| default | 2018 |", '适用解释包含"INTERP-QK-1"',
+                 '在2020年"S@2000000"的结果', '需补充"district_fiscal_contribution_wan"']:
+        assert code_in_line(line, rules), line
+    for line in [f'那么 规则"{rule_id}"在2020年的结果为"可获得"', '需补充"2019年营业收入"',
+                 '假如 解释"同一年达到多个台阶"采用"各台阶分别奖励"', "原文：营业收入首次达到500(100)亿元"]:
+        assert not code_in_line(line, rules), line
 
 
 def test_reader_sees_outline_rows_and_background(tmp_path: Path, rules) -> None:
