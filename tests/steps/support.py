@@ -245,11 +245,23 @@ def _labels(reading: Any) -> list[str]:
     return [text for text in (getattr(reading, "label", None), getattr(reading, "label_en", None)) if text]
 
 
+def as_written(title: str) -> str:
+    """A label as a scenario writes it inside "…": its own double quotes become ‘…’."""
+    out, opening = [], True
+    for char in title:
+        if char in "\"“”":
+            out.append("‘" if opening else "’")
+            opening = not opening
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _interpretations_listed(rules: RuleSet) -> str:
     lines = []
     for iid, interp in sorted(rules.interpretations.items()):
-        sides = "、".join(f"“{r.label}”" for r in readings_of(interp).values())
-        lines.append(f"    “{interp.title}”（{iid}）：{sides}")
+        sides = "、".join(f"\"{as_written(r.label)}\"" for r in readings_of(interp).values())
+        lines.append(f"    \"{as_written(interp.title)}\"（{iid}）：{sides}")
     return "\n".join(lines)
 
 
@@ -278,7 +290,7 @@ def reading_key(iid: str, text: str, rules: RuleSet | None = None) -> str:
     for key, words in READING_WORDS.items():
         if key in sides and wanted in (norm(word) for word in words):
             return key
-    allowed = "、".join(f"“{r.label}”" for r in sides.values())
+    allowed = "、".join(f"\"{as_written(r.label)}\"" for r in sides.values())
     raise ScenarioError(
         f"解释“{interp.title}”没有“{text}”这种解释；可用：{allowed} / "
         f"{iid} has no reading {text!r}")
