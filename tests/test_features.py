@@ -8,7 +8,8 @@ Each scenario's test gets the file's stem and, when the file says one in a comme
 ``# 简称: 硚口``, that short name as keywords, so one document's scenarios can be run alone:
 ``.venv/bin/pytest tests/test_features.py -k 硚口`` (or ``-k qiaokou-2019-4yp``).
 
-The scenarios run against ``$SUBSIDY_RULES_DIR`` when it is set (default: ``rules/``).
+The scenarios run against ``$SUBSIDY_RULES_DIR`` when it is set (default: ``rules/``), and the
+feature files are read from ``$SUBSIDY_FEATURES_DIR`` when it is set (default: ``features/``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from steps.support import RULES_DIR_ENV
 
 from subsidy.ruleset import DEFAULT_RULES_DIR
 
-FEATURES_DIR = Path(__file__).resolve().parents[1] / "features"
+REPO = Path(__file__).resolve().parents[1]
+FEATURES_DIR = Path(os.environ.get("SUBSIDY_FEATURES_DIR", "").strip() or REPO / "features")
 SHORT_NAME = re.compile(r"^\s*#\s*简称\s*[:：]\s*(\S+)\s*$", re.MULTILINE)
 
 
@@ -39,7 +41,7 @@ def keywords_of(path: Path) -> list[str]:
 
 for _path in sorted(FEATURES_DIR.glob("*.feature")):
     _before = set(globals())
-    scenarios(_path.name)
+    scenarios(str(_path))
     for _name in set(globals()) - _before:
         if _name.startswith("test_"):
             # pytest's -k also matches names set on the test function itself.
@@ -53,11 +55,11 @@ def _smallest_feature() -> Path:
     return min(FEATURES_DIR.glob("*.feature"), key=lambda p: (len(p.read_text(encoding="utf-8")), p.name))
 
 
-def _run_scenarios(rules: Path, stem: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, RULES_DIR_ENV: str(rules)}
+def _run_scenarios(rules: Path, stem: str, features: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, RULES_DIR_ENV: str(rules), "SUBSIDY_FEATURES_DIR": str(features or FEATURES_DIR)}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", stem, __file__],
-        cwd=FEATURES_DIR.parent, env=env, capture_output=True, text=True, timeout=600)
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_scenarios_run_against_the_rule_folder_in_the_environment(tmp_path: Path) -> None:
@@ -75,3 +77,17 @@ def test_scenarios_run_against_the_rule_folder_in_the_environment(tmp_path: Path
     failed = _run_scenarios(broken, stem)
     assert failed.returncode == 1, failed.stdout[-3000:]
     assert "zz-broken.yaml" in failed.stdout and str(broken) in failed.stdout
+
+
+def test_the_scenarios_of_the_features_readme_run(tmp_path: Path) -> None:
+    """The scenarios features/README.md offers an official to copy pass as they are written."""
+    readme = (REPO / "features" / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```gherkin\n(.*?)```", readme, re.DOTALL)
+    assert blocks, "features/README.md shows no ```gherkin example"
+    folder = tmp_path / "features"
+    folder.mkdir()
+    (folder / "readme-examples.feature").write_text(
+        "# language: zh-CN\n功能: features/README.md 中的示例\n\n" + "\n".join(blocks), encoding="utf-8")
+    done = _run_scenarios(DEFAULT_RULES_DIR, "readme-examples", folder)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout

@@ -9,6 +9,7 @@ the step fails and lists what the calculator did answer.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from pytest_bdd import then, when
@@ -68,11 +69,25 @@ def calculate_year(case: Case, year: str) -> None:
 # ---------------------------------------------------------------------------- choosing findings
 
 
+def _is_tier(finding: Finding, which: str) -> bool:
+    """The finding's tier is named: by its title (or, for maintainers, its id)."""
+    return finding.tier is not None and norm(which) in (norm(finding.tier), norm(finding.tier_title or ""))
+
+
 def _matches(finding: Finding, which: str) -> bool:
-    """A finding is named by its tier's title (or, for maintainers, its id) or its subject."""
+    """A finding is named by its tier (see :func:`_is_tier`) or by its subject."""
+    return _is_tier(finding, which) or which.strip() in finding.subject
+
+
+def _names_a_tier(rule: str, which: str) -> bool:
+    """Whether ``which`` is one of the rule's tier titles (a ladder title such as
+    "跨越{level}台阶" stands for every step of the ladder)."""
     wanted = norm(which)
-    return (wanted in (norm(finding.tier or ""), norm(finding.tier_title or ""))
-            or which.strip() in finding.subject)
+    for title in tier_titles(ruleset(), rule):
+        pattern = ".+".join(re.escape(norm(part)) for part in re.split(r"\{\w+\}", title))
+        if re.fullmatch(pattern, wanted):
+            return True
+    return False
 
 
 def _unknown_which(rule: str, which: str, findings: list[Finding]) -> ScenarioError:
@@ -105,7 +120,7 @@ def _select(case: Case, rule: str, year: str | None, which: str | None) -> list[
             f"规则\"{rule}\"没有任何结果 / no finding for rule {rule!r}.\n"
             f"有结果的规则 / rules with findings: {', '.join(known) or '（无）'}\n"
             f"{describe_all(report.results)}")
-    if which is not None and not any(_matches(f, which) for f in of_rule):
+    if which is not None and not _names_a_tier(rule, which) and not any(_matches(f, which) for f in of_rule):
         raise _unknown_which(rule, which, of_rule)
     chosen = [f for f in of_rule if (year is None or f.year == int(year))
               and (which is None or _matches(f, which))]
@@ -279,7 +294,7 @@ def amount_kind(case: Case, kind: str) -> None:
 def tier_is(case: Case, tier: str) -> None:
     """而且 档次为"百亿级台阶（服务业五十亿级）"（规则文件中的档次名称）。"""
     finding = case.last()
-    if not _matches(finding, tier) or (finding.tier is None):
+    if not _is_tier(finding, tier):
         known = tier_titles(ruleset(), finding.rule_id)
         raise ScenarioError(
             f"档次不符 / tier differs: 期望 {tier}，实际 {finding.tier_title or '（无档次）'}\n"

@@ -1,9 +1,12 @@
 """What the steps share: the scenario state, label look-ups, step patterns, failure messages.
 
-Why labels: a rule maintainer writes ``"批发"``, ``"科创板"``, ``"可获得"``, not the codes the
+Why labels: an official writes ``"批发"``, ``"科创板"``, ``"可获得"``, not the codes the
 profile contract uses; :mod:`subsidy.vocab` is the single place both are kept, so the steps
 look labels up there (plus a few everyday aliases such as ``"主板"``) and never keep their own
-copy of a vocabulary.
+copy of a vocabulary. Tiers and readings are named as the rule files name them (a tier's
+``title``, an interpretation's ``title`` and a reading's ``label``), resolved through the loaded
+rule set of :func:`rules_dir`; missing data is named in words and matched against what the
+finding says it lacks. Codes stay accepted for maintainers; the feature files do not use them.
 
 Why the failure messages list findings: when a scenario fails, the maintainer needs to see
 what the calculator did answer (rule, year, status, amount, tier, reasons), not a bare
