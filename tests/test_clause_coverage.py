@@ -43,7 +43,8 @@ SHARED = REPO.parent / "shared"
 CATALOGUE = SHARED / "CLAUSES.md"
 ADDITIONS = SHARED / "CLAUSES-additions.md"
 ID_COPY = REPO / "tests" / "data" / "clause_ids.txt"
-FEATURES = REPO / "features"
+FEATURES = Path(os.environ.get("SUBSIDY_FEATURES_DIR", "").strip() or REPO / "features")
+"""The feature files checked (``$SUBSIDY_FEATURES_DIR``, as for tests/test_features.py)."""
 ADDITIONS_HEADING = "# CLAUSES-additions.md"
 
 RULE_ID = re.compile(r"`([a-z][a-z0-9]*\.[a-z][a-z0-9_]*)`")
@@ -314,7 +315,7 @@ def code_in_line(line: str, rules) -> list[str]:
     found += re.findall(r"S@\d+", bare)
     tier_ids = {tier.id for rule in rules.rules.values() for tier in (getattr(rule, "tiers", None) or [])}
     found += [tid for tid in sorted(tier_ids)
-              if re.search(rf"(?<![\w@]){re.escape(tid)}(?![\w@])", bare)]
+              if re.search(rf"(?<![A-Za-z0-9_@]){re.escape(tid)}(?![A-Za-z0-9_@])", bare)]
     return found
 
 
@@ -332,7 +333,7 @@ def test_no_code_in_feature_files(rules) -> None:
 def test_code_detector_sees_each_kind_of_code(rules) -> None:
     tier = next(t.id for r in rules.rules.values() for t in (getattr(r, "tiers", None) or []))
     rule_id = next(iter(rules.rules))
-    for line in [f'档次为"{tier}"', '需补充"years[].revenue_wan（2019年）"', '需补充"prior_peak_revenue_wan"',
+    for line in [f'档次为"{tier}"', f"在2020年{tier}档的结果", '需补充"years[].revenue_wan（2019年）"', '需补充"prior_peak_revenue_wan"',
                  '解释"x"采用"alternative"', "| default | 2018 |", '适用解释包含"INTERP-QK-1"',
                  '在2020年"S@2000000"的结果', '需补充"district_fiscal_contribution_wan"']:
         assert code_in_line(line, rules), line
