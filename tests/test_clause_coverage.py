@@ -36,7 +36,15 @@ from pathlib import Path
 import pytest
 from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
-from steps.support import file_reading, interpretation_id, reading_key, readings_of, ruleset
+from steps.support import (
+    ScenarioError,
+    file_reading,
+    interpretation_id,
+    policy_id,
+    reading_key,
+    readings_of,
+    ruleset,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -242,8 +250,11 @@ def test_every_rule_and_policy_a_scenario_names_exists(rules, scenarios_run) -> 
         for text in scenario.texts():
             unknown += [f"{scenario.file}:{scenario.line} 规则\"{rid}\"" for rid in _RULE_NAMED.findall(text)
                         if rid.strip() not in rules.rules]
-            unknown += [f"{scenario.file}:{scenario.line} 政策\"{pid}\"" for pid in _POLICY_NAMED.findall(text)
-                        if pid.strip() not in rules.policies]
+            for named in _POLICY_NAMED.findall(text):
+                try:
+                    policy_id(named, rules)
+                except ScenarioError:
+                    unknown.append(f"{scenario.file}:{scenario.line} 政策\"{named}\"")
     assert not unknown, "scenarios name rules or policies that rules/ does not have:\n" + "\n".join(sorted(set(unknown)))
 
 

@@ -28,6 +28,7 @@ from steps.support import (
     money,
     norm,
     pattern,
+    policy_id,
     ruleset,
     status_code,
     status_label,
@@ -210,8 +211,9 @@ def no_result(case: Case, rule: str, year: str | None) -> None:
 
 @then(pattern("政策«policy»的(?:全部|所有)结果均为«status»"))
 def policy_all(case: Case, policy: str, status: str) -> None:
-    """那么 政策"wuhan-2018-wqb"的全部结果均为"不适用"。"""
-    findings = [f for f in case.evaluated().results if f.policy_id == policy.strip()]
+    """那么 政策"wuhan-2018-wqb"的全部结果均为"不适用"（政策编号即场景文件名，也可写政策标题）。"""
+    pid = policy_id(policy)
+    findings = [f for f in case.evaluated().results if f.policy_id == pid]
     wanted = status_code(status)
     if not findings:
         raise ScenarioError(f"政策\"{policy}\"没有任何结果 / no finding for policy {policy!r}\n"

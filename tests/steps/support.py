@@ -299,6 +299,17 @@ def reading_key(iid: str, text: str, rules: RuleSet | None = None) -> str:
         f"{iid} has no reading {text!r}")
 
 
+def policy_id(text: str, rules: RuleSet | None = None) -> str:
+    """The id of a policy named by its id (the feature file's name) or its title."""
+    rules = rules or ruleset()
+    wanted = norm(text)
+    for pid, policy in rules.policies.items():
+        if wanted in (norm(pid), norm(policy.title)):
+            return pid
+    known = "\n".join(f"    {pid}：{as_written(p.title)}" for pid, p in sorted(rules.policies.items()))
+    raise ScenarioError(f"rules/ 中没有政策“{text}” / no policy {text!r}; 已有政策 / known:\n{known}")
+
+
 def tier_titles(rules: RuleSet, rule_id: str) -> list[str]:
     """The titles of a rule's tiers as written in its file (ladder steps are named by pattern)."""
     rule = rules.rules[rule_id]
