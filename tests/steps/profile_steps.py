@@ -16,18 +16,18 @@ from pytest_bdd import given
 from steps.support import (
     QUOTED_ITEM,
     Case,
-    ScenarioError,
     board_code,
     count_of,
     district_code,
     incubator_kind_code,
     incubator_level_code,
     industry_tag_code,
+    interpretation_id,
     money,
     park_kind_code,
     pattern,
     programme_code,
-    reading_code,
+    reading_key,
     sector_code,
     title_code,
 )
@@ -213,10 +213,12 @@ def park_rating(case: Case, year: str, count: str, park: str | None) -> None:
 
 @given(pattern("解释«interp»采用«reading»"))
 def switch_reading(case: Case, interp: str, reading: str) -> None:
-    """假如 解释 "INTERP-QK-1" 采用 "alternative"（或 "备选"；"default"/"默认" 为默认解释）。"""
-    if not re.fullmatch(r"INTERP-[A-Z0-9]+-\d+", interp.strip()):
-        raise ScenarioError(f"解释编号应形如 INTERP-QK-1，不是“{interp}” / not an INTERP id: {interp!r}")
-    case.switches[interp.strip()] = reading_code(reading)
+    """假如 解释"同一年达到多个台阶"采用"各台阶分别奖励"（解释标题和解释名称均取自规则文件）。
+
+    标题中的引号写成单引号：解释"‘突破’‘超过’是否包含本数"采用"突破含本数"。
+    """
+    iid = interpretation_id(interp)
+    case.switches[iid] = reading_key(iid, reading)
 
 
 __all__ = [name for name in dir() if name.startswith("pytestbdd_")] + ["case"]
