@@ -222,6 +222,13 @@ class _Kind(BaseModel):
         """For a test of a company attribute (sector, district): does the company pass?"""
         return None
 
+    precomputes: ClassVar[bool] = False
+    """True for kinds whose engine test reads a figure computed on the fact beforehand."""
+
+    def precompute(self, fact: Any) -> dict[str, Any]:
+        """Figures the engine test reads that the fact does not carry by itself."""
+        return {}
+
 
 class _FieldTest(_Kind):
     """What every test of one fact field shares: the field, a label, and optional offsets."""
@@ -680,6 +687,162 @@ class FirstReach(_FieldTest):
         return f"{name}{'首次突破' if self.strict else '首次达到'}{level}"
 
 
+_MAX_STEPS = 10_000
+"""A bound on the steps one figure can cross (far above any company: 100万亿 in 100亿 steps)."""
+
+
+class Steps(_FieldTest):
+    """"每跨越一个百亿元台阶": steps at ``start``, ``start + step``, … with no upper limit.
+
+    Met when the figure first exceeds (``first_exceed``; or first reaches, ``first_reach``) at
+    least one step this year; :meth:`crossed` says which. The steps are computed from the
+    figure and its history, never listed, so a company at 5000亿 gets every step it crosses.
+    """
+
+    tag: ClassVar[str] = "steps"
+    op: Literal["first_reach", "first_exceed"]
+    start: Any
+    step: Any
+    precomputes: ClassVar[bool] = True
+
+    @property
+    def strict(self) -> bool:
+        return self.op == "first_exceed"
+
+    def bounds(self) -> tuple[Decimal, Decimal]:
+        return coerced("money", self.start), coerced("money", self.step)
+
+    def check(self, ctx: CheckContext, path: str) -> None:
+        spec = self._check_field(ctx, path)
+        if spec.kind != "money":
+            raise RuleProblem(f"{path}.field", "台阶只能用于金额字段", "steps need a money field", self.field)
+        try:
+            start, step = self.bounds()
+        except ValueError as exc:
+            raise RuleProblem(path, "start 和 step 应为金额", "start and step must be amounts",
+                              (self.start, self.step)) from exc
+        if step <= 0 or start <= 0:
+            raise RuleProblem(path, "start 和 step 须大于0", "start and step must be above zero",
+                              (self.start, self.step))
+
+    @property
+    def key(self) -> str:
+        """The fact field the engine reads: how many steps are crossed for the first time."""
+        start, step = (engine_value("money", v) for v in (self.start, self.step))
+        return f"{self.field}__steps_{self.op}_{start}_{step}"
+
+    def _passes(self, value: Decimal, level: Decimal) -> bool:
+        return value > level if self.strict else value >= level
+
+    def _index_above(self, value: Decimal) -> int:
+        """The index of the lowest step the value does not pass (0 = ``start``)."""
+        start, step = self.bounds()
+        if not self._passes(value, start):
+            return 0
+        k = int((value - start) // step)
+        while self._passes(value, start + k * step):
+            k += 1
+        return k
+
+    def crossed(self, fact: Any) -> list[Decimal] | None:
+        """The steps first passed this year, lowest first; None when the history is too short
+        to tell (and the figure passes some step not passed before)."""
+        actual = fact.get(self.field)
+        if actual is None:
+            return None
+        start, step = self.bounds()
+        history = fact.history.get(self.field)
+        top = self._index_above(actual)
+        peak = history.known_max if history is not None else None
+        low = self._index_above(peak) if peak is not None else 0
+        levels = [start + k * step for k in range(low, min(top, low + _MAX_STEPS))]
+        if not levels:
+            return []
+        if history is None or not history.complete:
+            return None
+        return levels
+
+    def _just_at(self, value: Decimal) -> bool:
+        """Exactly on a step not passed before, under the strict reading."""
+        start, step = self.bounds()
+        return self.strict and value >= start and (value - start) % step == 0
+
+    def next_level(self, fact: Any) -> Decimal:
+        start, step = self.bounds()
+        actual = fact.get(self.field)
+        return start + self._index_above(actual if actual is not None else Decimal(0)) * step
+
+    def precompute(self, fact: Any) -> dict[str, Any]:
+        if fact.subject != "company_year":
+            return {}
+        levels = self.crossed(fact)
+        return {} if levels is None else {self.key: len(levels)}
+
+    def to_durable(self, subject: str, relax: bool = False) -> dict:
+        if relax:
+            raise RuleProblem("met", "台阶不能用于 met: level", "steps cannot stand in a `met: level` chain")
+        return {"$gte": {self.key: 1}}
+
+    def ladder(self, attrs: Mapping[str, Any]) -> list[FirstReach]:
+        """The first steps as first-reaching tests (for a chart of the next award)."""
+        start, step = self.bounds()
+        return [FirstReach(field=self.field, op=self.op, value=start + k * step) for k in range(50)]
+
+    def judge(self, j: Judge) -> Judgement:
+        spec = j.spec(self.field)
+        levels = self.crossed(j.fact)
+        actual = j.fact.get(self.field)
+        value = None if levels is None else bool(levels)
+        nxt = self.next_level(j.fact)
+        if not j.words:
+            gap = nxt - actual if value is False and actual is not None else None
+            return Judgement(value, [Brief(value, gap_wan=gap, missing=self.field if value is None else None)])
+        year = f"{j.fact.year}年" if j.fact.subject == "company_year" else ""
+        label = self._label(spec)
+        verb = "首次突破" if self.strict else "首次达到"
+        if actual is None:
+            _why, provide, provide_en = missing_words(j, self.field, spec, j.fact.year)
+            return Judgement(None, [Reason(
+                text=f"{year}{label}未填写，无法判断是否跨越台阶", text_en=f"{spec.en}: missing", passed=None,
+                missing=f"{spec.source}（{spec.zh}）", field=self.field, missing_text=provide,
+                missing_text_en=provide_en)])
+        have = format_wan(actual)
+        if levels is None:
+            history = j.fact.history.get(self.field)
+            first = FirstReach(field=self.field, op=self.op, value=self.bounds()[0], label=self.label)
+            return Judgement(None, [first._unknown_history(j, spec, history, label, have,
+                                                           "台阶", verb, year)])
+        if levels:
+            shown = "、".join(format_wan(v) for v in levels)
+            return Judgement(True, [Reason(
+                text=f"{year}{label}{have}，{verb}{shown}台阶",
+                text_en=f"{spec.en} {format_wan(actual, 'en')} first passes "
+                        + ", ".join(format_wan(v, "en") for v in levels),
+                passed=True, field=self.field, actual=have, required=shown)])
+        gap = normalize(nxt - actual)
+        if self.strict and gap == 0 or self._just_at(actual):
+            at = format_wan(actual)
+            return Judgement(False, [Reason(
+                text=f"{year}{label}{have}，恰好等于{at}台阶；\"跨越\"须高于台阶（INTERP-GEN-3）",
+                text_en=f"{spec.en} equals the {format_wan(actual, 'en')} step; crossing requires more",
+                passed=False, field=self.field, actual=have, required=f"> {at}", code="equal")])
+        return Judgement(False, [Reason(
+            text=f"{year}{label}{have}，未跨越新的台阶，距{format_wan(nxt)}台阶还差{format_wan(gap)}"
+                 + ("以上" if self.strict else ""),
+            text_en=f"{spec.en} {format_wan(actual, 'en')} passes no new step; the next is {format_wan(nxt, 'en')}",
+            passed=False, field=self.field, actual=have, required=format_wan(nxt), gap_wan=gap)])
+
+    def describe(self, lang, spec_of, title_of) -> str:
+        spec = spec_of(self.field)
+        start, step = self.bounds()
+        name = (spec.en if lang == "en" else spec.zh) if spec else self.field
+        if lang == "en":
+            return (f"{name} {'first exceeds' if self.strict else 'first reaches'} a further step of "
+                    f"{format_wan(step, 'en')} (from {format_wan(start, 'en')}, no upper limit)")
+        return (f"{name}每{'首次突破' if self.strict else '首次达到'}一个{format_wan(step)}台阶"
+                f"（{format_wan(start)}起，不设上限）")
+
+
 class AnyOf(_Kind):
     """``{any: [condition, condition]}`` — at least one of several conditions."""
 
@@ -718,6 +881,42 @@ class AnyOf(_Kind):
         inner = sep.join(c.describe(lang, spec_of, title_of) for c in self.any)
         head = (self.label if lang != "en" else None) or ("any of" if lang == "en" else "满足其一")
         return f"{head}{': ' if lang == 'en' else '：'}{inner}"
+
+
+class AllOf(_Kind):
+    """``{all: [condition, condition]}`` — every one of several conditions (inside ``any``)."""
+
+    tag: ClassVar[str] = "all"
+    all: list[Condition]
+    label: str | None = None
+
+    def walk(self) -> Iterator[Condition]:
+        yield self
+        for sub in self.all:
+            yield from sub.walk()
+
+    def check(self, ctx: CheckContext, path: str) -> None:
+        for i, sub in enumerate(self.all):
+            sub.check(ctx, f"{path}.all[{i}]")
+
+    def to_durable(self, subject: str, relax: bool = False) -> dict | None:
+        parts = [p for p in (c.to_durable(subject, relax) for c in self.all) if p]
+        return _and(parts) if parts else None
+
+    def ladder(self, attrs: Mapping[str, Any]) -> list[FirstReach]:
+        return [t for c in self.all for t in c.ladder(attrs)]
+
+    def judge(self, j: Judge) -> Judgement:
+        judged = j.judge_all(self.all)
+        if self.label and j.words:
+            mark = {True: "是", False: "否", None: "待补充信息"}[judged.value]
+            judged.reasons.insert(0, Reason(text=f"{self.label}：{mark}", passed=judged.value))
+        return judged
+
+    def describe(self, lang, spec_of, title_of) -> str:
+        sep = " and " if lang == "en" else "且"
+        inner = sep.join(c.describe(lang, spec_of, title_of) for c in self.all)
+        return f"{self.label}（{inner}）" if self.label and lang != "en" else inner
 
 
 class Branch(BaseModel):
@@ -905,7 +1104,7 @@ class Undetermined(_Kind):
 _BY_OP = {">=": "compare", ">": "compare", "<=": "compare", "<": "compare", "==": "compare",
           "!=": "compare", "in": "set", "not_in": "set", "is_true": "truth", "is_false": "truth",
           "first_reach": "first", "first_exceed": "first"}
-_BY_KEY = ("any", "choose", "after", "undetermined")
+_BY_KEY = ("any", "all", "choose", "after", "undetermined")
 
 
 def _kind_of(value: Any) -> str:
@@ -916,6 +1115,8 @@ def _kind_of(value: Any) -> str:
         for key in _BY_KEY:
             if key in value:
                 return key
+        if "step" in value:
+            return "steps"
         return _BY_OP.get(str(value.get("op")), "compare")
     return "compare"
 
@@ -923,17 +1124,20 @@ def _kind_of(value: Any) -> str:
 Condition = Annotated[
     Annotated[Compare, Tag("compare")] | Annotated[InSet, Tag("set")]
     | Annotated[Truth, Tag("truth")] | Annotated[FirstReach, Tag("first")]
-    | Annotated[AnyOf, Tag("any")] | Annotated[Choose, Tag("choose")]
+    | Annotated[Steps, Tag("steps")] | Annotated[AnyOf, Tag("any")] | Annotated[AllOf, Tag("all")]
+    | Annotated[Choose, Tag("choose")]
     | Annotated[After, Tag("after")] | Annotated[Undetermined, Tag("undetermined")],
     Discriminator(_kind_of),
 ]
 """Any condition of the rule language, parsed by its shape."""
 
 KINDS: dict[str, type[_Kind]] = {
-    cls.tag: cls for cls in (Compare, InSet, Truth, FirstReach, AnyOf, Choose, After, Undetermined)}
+    cls.tag: cls for cls in (Compare, InSet, Truth, FirstReach, Steps, AnyOf, AllOf, Choose, After,
+                             Undetermined)}
 """Every kind of condition by its tag: a backend adds one method to each."""
 
 AnyOf.model_rebuild()
+AllOf.model_rebuild()
 Branch.model_rebuild()
 Choose.model_rebuild()
 
@@ -1007,7 +1211,7 @@ def missing_words(j: Judge, name: str, spec: Field, year: int | None) -> tuple[s
 
 
 __all__ = [
-    "KINDS", "OPS", "RELAXED", "AnyOf", "After", "Branch", "Brief", "CheckContext", "Choose",
+    "KINDS", "OPS", "RELAXED", "AllOf", "AnyOf", "After", "Steps", "Branch", "Brief", "CheckContext", "Choose",
     "Compare", "Condition", "FirstReach", "InSet", "Judge", "Judgement", "RuleProblem", "Truth",
     "Undetermined", "and_all", "coerce_value", "coerced", "engine_value", "missing_words", "show",
 ]

@@ -115,6 +115,8 @@ class CompiledRuleset:
     definition: dict
     chained: frozenset[str]
     """Rules whose matches are asserted back as ``award`` facts for `after:` joins."""
+    precompute: dict[str, list[Any]]
+    """By subject, the conditions whose engine test reads a figure computed on the fact."""
 
 
 def _action(rule_id: str, tier_id: str, chained: bool) -> Callable[[Any], None]:
@@ -206,7 +208,13 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
     digest = hashlib.sha256(
         json.dumps({k: v["all"] for k, v in definition.items()}, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
-    return CompiledRuleset(name=f"subsidy_{digest}", definition=definition, chained=chained)
+    precompute: dict[str, list[Any]] = {}
+    for rule in ruleset.rules.values():
+        for cond in rule.walk():
+            if cond.precomputes and cond not in precompute.setdefault(rule.subject, []):
+                precompute[rule.subject].append(cond)
+    return CompiledRuleset(name=f"subsidy_{digest}", definition=definition, chained=chained,
+                           precompute=precompute)
 
 
 def _before_window(policy: Policy) -> list[dict]:
@@ -242,7 +250,12 @@ def compiled_for(ruleset: RuleSet) -> CompiledRuleset:
 def run(ruleset: RuleSet, facts: Iterable[Fact]) -> set[Match]:
     """Assert the facts in a fresh session; return every (rule, tier, fact) that fired."""
     compiled = compiled_for(ruleset)
-    engine_facts = [fact.engine_form(KINDS) for fact in facts]
+    engine_facts = []
+    for fact in facts:
+        data = fact.engine_form(KINDS)
+        for cond in compiled.precompute.get(fact.subject, ()):
+            data.update(cond.precompute(fact))
+        engine_facts.append(data)
     with _LOCK:
         _register(compiled)
         sid = f"s{next(_SESSION_IDS)}"

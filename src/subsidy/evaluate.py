@@ -266,8 +266,8 @@ class _Decider:
         if true:
             chosen = true[:1] if rule.hit_policy == "highest" else true
             out = []
-            for tier, _ in chosen:
-                reasons = list(in_words(tier).reasons)
+            for tier, words in self._per_step(rule, fact, chosen):
+                reasons = list(in_words(words).reasons)
                 amount, extra = self._amount(rule, tier, fact)
                 if extra:
                     reasons += extra.reasons
@@ -321,6 +321,7 @@ class _Decider:
             out = []
             for tier, _ in pending:
                 judgement = in_words(tier)
+                tier = self._shown_tier(rule, tier, fact)
                 amount, _ = self._amount(rule, tier, fact)
                 missing = sorted({r.missing for r in judgement.reasons if r.missing})
                 out.append(Finding(**{**base, "year": _paid_in(rule, tier, fact)},
@@ -331,6 +332,7 @@ class _Decider:
             return out
         tier = min(reversed(judged), key=_closeness)[0]
         reasons = in_words(tier).reasons
+        tier = self._shown_tier(rule, tier, fact)
         if rule.not_covered:
             reasons = reasons + [Reason(text=rule.not_covered, text_en=rule.not_covered_en or "",
                                         passed=False)]
@@ -348,6 +350,28 @@ class _Decider:
         return [Finding(**base, status="not_eligible", amount_wan=None,
                         tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
                         reasons=reasons)]
+
+    def _per_step(self, rule: Rule, fact: Fact, chosen: list[tuple]) -> list[tuple]:
+        """(tier shown, tier judged) pairs: a step ladder gives one finding per step passed
+        (only the highest under "highest tier only"), highest first."""
+        out = []
+        for tier, _ in chosen:
+            steps = rule.steps_of(tier)
+            if steps is None or rule.repeat is None:
+                out.append((tier, tier))
+                continue
+            levels = steps.crossed(fact) or []
+            if rule.hit_policy == "highest":
+                levels = levels[-1:]
+            out += [(rule.repeat.tier_at(level), tier) for level in reversed(levels)]
+        return out
+
+    def _shown_tier(self, rule: Rule, tier, fact: Fact):
+        """The tier a finding names: for a step ladder, the next step still to pass."""
+        steps = rule.steps_of(tier)
+        if steps is None or rule.repeat is None:
+            return tier
+        return rule.repeat.tier_at(steps.next_level(fact))
 
     def _amount_missing(self, rule: Rule, tier, fact: Fact) -> Reason:
         """Why an award's amount cannot be given yet (a figure to fill in, or the matched award)."""

@@ -26,7 +26,6 @@ from typing import Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
-    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -38,6 +37,7 @@ from .conditions import (
     After,
     Condition,
     RuleProblem,
+    Steps,
 )
 from .money import format_wan, parse_money
 from .vocabulary import Vocabulary, read_yaml, suggest
@@ -49,7 +49,6 @@ HitPolicy = Literal["highest", "collect"]
 AwardKind = Literal["fixed", "per_unit", "pass_through", "case_by_case", "none", "minimum"]
 Level = Literal["city", "district", "zone"]
 Op = Literal["first_reach", "first_exceed"]
-_CONDITION: TypeAdapter[Any] = TypeAdapter(Condition)
 
 
 class RuleFileError(ValueError):
@@ -100,30 +99,50 @@ class Tier(_Strict):
 
 
 class Repeat(_Strict):
-    """A ladder without end in the text ("每跨越一个百亿元台阶"), expanded up to ``to``."""
+    """A ladder without end in the text ("每跨越一个百亿元台阶"): steps from ``start`` every
+    ``step``, with no upper limit; each step first passed earns ``amount_wan``."""
 
     id: str
     title: str
+    """With ``{level}`` where the step is named: ``跨越{level}台阶``."""
     title_en: str | None = None
     field: str
-    op: Op | dict
+    op: Op
     start: Decimal
     step: Decimal
-    to: Decimal
     amount_wan: Decimal
 
-    @field_validator("start", "step", "to", "amount_wan", mode="before")
+    @field_validator("start", "step", "amount_wan", mode="before")
     @classmethod
     def _money(cls, value: Any) -> Any:
         return parse_money(value)
 
     @model_validator(mode="after")
     def _bounded(self) -> Repeat:
-        if self.step <= 0 or self.to < self.start:
-            raise ValueError("repeat needs step > 0 and to >= start")
-        if (self.to - self.start) / self.step > 200:
-            raise ValueError("repeat expands to more than 200 tiers")
+        if self.step <= 0 or self.start <= 0:
+            raise ValueError("repeat needs start > 0 and step > 0")
         return self
+
+    def condition(self) -> Steps:
+        return _steps(self.field, self.op, self.start, self.step)
+
+    def tier_at(self, level: Decimal) -> Tier:
+        """The tier of one step, as findings name it (``S@2000000``, "跨越200亿元台阶")."""
+        yi = f"{(level / 10000).normalize():f}亿元"
+        return Tier(id=f"{self.id}@{level.normalize():f}", title=self.title.format(level=yi),
+                    title_en=(self.title_en or self.title).format(level=yi),
+                    amount_wan=self.amount_wan, rank=1, conditions=[])
+
+
+_STEPS: dict[tuple, Steps] = {}
+
+
+def _steps(field: str, op: str, start: Decimal, step: Decimal) -> Steps:
+    """One Steps condition per ladder (rules are rebuilt per reading; the condition is not)."""
+    key = (field, op, start, step)
+    if key not in _STEPS:
+        _STEPS[key] = Steps(field=field, op=op, start=start, step=step)
+    return _STEPS[key]
 
 
 class Award(_Strict):
@@ -214,28 +233,21 @@ class Rule(_Strict):
 
     @cached_property
     def _tiers(self) -> list[Tier]:
-        tiers: list[Tier] = []
+        tiers: list[Tier] = list(self.tiers)
         if self.repeat:
             rep = self.repeat
-            level, n = rep.start, []
-            while level <= rep.to:
-                n.append(level)
-                level += rep.step
-            for rank, lvl in enumerate(n, start=1):  # a higher step ranks above a lower one
-                yi = f"{(lvl / 10000).normalize():f}亿元"
-                tiers.append(Tier(
-                    id=f"{rep.id}@{lvl.normalize():f}",
-                    title=rep.title.format(level=yi),
-                    title_en=(rep.title_en or rep.title).format(level=yi),
-                    amount_wan=rep.amount_wan,
-                    rank=rank,
-                    conditions=[_CONDITION.validate_python(
-                        {"field": rep.field, "op": rep.op, "value": lvl})],
-                ))
-        tiers.extend(self.tiers)
+            tiers.append(Tier(id=rep.id, title=rep.title.format(level="每个"),
+                              title_en=(rep.title_en or rep.title).format(level="each"),
+                              amount_wan=rep.amount_wan, rank=1, conditions=[rep.condition()]))
         if not tiers:
             return [Tier(id="-", title=self.title, conditions=[])]
         return sorted(tiers, key=_tier_order)
+
+    def steps_of(self, tier: Tier) -> Steps | None:
+        """The step ladder a tier stands for (its findings are one per step passed)."""
+        if self.repeat and tier.id == self.repeat.id:
+            return tier.conditions[0]  # type: ignore[return-value]
+        return None
 
     def amount_lines(self) -> list[str]:
         """The clause's amounts in words, one line per tier (a ladder without end as one line):
@@ -623,8 +635,7 @@ class RuleSet:
                                       "`matches` names an unknown rule", tier.matches,
                                       sorted(self.rules), suggest(tier.matches, self.rules))
             if rule.repeat:
-                _CONDITION.validate_python({"field": rule.repeat.field, "op": rule.repeat.op,
-                                            "value": rule.repeat.start}).check(ctx, f"{where}.repeat")
+                rule.repeat.condition().check(ctx, f"{where}.repeat")
             for name in (rule.award.unit_field, rule.award.field):
                 if name and self.vocabulary.field(rule.subject, name) is None:
                     allowed = self.vocabulary.field_names(rule.subject)
