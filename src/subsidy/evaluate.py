@@ -128,7 +128,8 @@ class _Decider:
         for rule in self._ordered_rules():
             out.extend(self._rule(rule))
         self._apply_groups(out)
-        return out
+        # A support measure is shown only where its area and period fit the company.
+        return [f for f in out if not (f.amount_kind == "none" and f.status == "not_applicable")]
 
     # -------------------------------------------------------------- per rule
 
@@ -397,6 +398,8 @@ class _Decider:
         if rule.once == "tier":
             return f"{rule.id}#{tier.id}"
         if rule.once == "subject":
+            if rule.once_by:
+                return f"{rule.id}@{rule.once_by}={fact.get(rule.once_by)}"
             return f"{rule.id}@{fact.key}"
         return None
 
@@ -410,19 +413,30 @@ class _Decider:
                         f.interpretations.append(iid)
             if group.hit_policy != "highest":
                 continue
-            by_year: dict[Any, list[Finding]] = {}
+            by_event: dict[Any, dict[str, list[Finding]]] = {}
             for f in members:
                 if f.status == "eligible":
-                    by_year.setdefault(f.event if group.same == "event" else f.year, []).append(f)
-            for same in by_year.values():
-                same.sort(key=lambda f: f.amount_wan or Decimal(0), reverse=True)
-                for loser in same[1:]:
-                    loser.status = "not_eligible"
-                    loser.amount_wan = None
-                    loser.reasons.append(Reason(
-                        text=f"与「{same[0].title}」属同一事件，按就高原则不重复享受",
-                        text_en=f"Same event as {same[0].rule_id}; only the higher award applies",
-                        passed=False))
+                    key = f.event if group.same == "event" else f.year
+                    by_event.setdefault(key, {}).setdefault(f.rule_id, []).append(f)
+            for rules in by_event.values():
+                if len(rules) < 2:
+                    continue
+                # The rule paying more for this event wins; ties go to the first listed.
+                totals = {rid: sum((f.amount_wan or Decimal(0) for f in fs), Decimal(0))
+                          for rid, fs in rules.items()}
+                order = {rid: i for i, rid in enumerate(group.rules)}
+                winner = max(rules, key=lambda rid: (totals[rid], -order[rid]))
+                title = rules[winner][0].title
+                for rid, fs in rules.items():
+                    if rid == winner:
+                        continue
+                    for loser in fs:
+                        loser.status = "not_eligible"
+                        loser.amount_wan = None
+                        loser.reasons.append(Reason(
+                            text=f"与「{title}」属同一事件，按就高原则不重复享受",
+                            text_en=f"Same event as {winner}; only the higher award applies",
+                            passed=False))
 
 
 def _paid_in(rule: Rule, tier, fact: Fact) -> int:

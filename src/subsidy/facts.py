@@ -110,10 +110,16 @@ def date_number(date: dt.date) -> int:
 
 
 def as_of_year(profile: Profile, year: int | None = None) -> int:
-    """The year company-level support measures are judged for."""
+    """The year company-level support measures are judged for: the one asked for, else the
+    latest year the profile speaks of (its figures or any event), else this year."""
     if year is not None:
         return year
     years = [y.year for y in profile.years]
+    years += [e.year for e in profile.entries()] + [r.year for r in profile.recognitions]
+    years += [listing.date.year for listing in profile.listings]
+    years += [p.year for p in profile.talent_projects]
+    if profile.incubator is not None:
+        years += [row.year for row in profile.incubator.yearly]
     return max(years) if years else dt.date.today().year
 
 
@@ -238,7 +244,8 @@ def derive_facts(profile: Profile, year: int | None = None,
         facts.append(Fact(
             id=f"talent_project:{i}", subject="talent_project", year=project.year,
             label=f"{project.year}年人才项目" + (f"（{project.leader}）" if project.leader else ""),
-            key=f"talent:{i}", values={**company, "programme": project.programme},
+            key=f"talent:{i}", values={**company, "programme": project.programme,
+                                       "leader": project.leader},
         ))
 
     for i, project in enumerate(profile.tech_upgrade_projects):
@@ -284,6 +291,7 @@ def derive_facts(profile: Profile, year: int | None = None,
             **company,
             "listed": bool(profile.listings),
             "is_high_tech": "high_tech_enterprise" in titles,
+            **{f"has_{code}": code in titles for code in vocab.RECOGNITION_TITLES},
             **{f"tag_{t}": (t in tags) if known_tags else None
                for t in ("optoelectronics", "health", "automotive", "high_end_equipment", "beidou")},
         },

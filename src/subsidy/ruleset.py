@@ -191,6 +191,9 @@ class Rule(_Strict):
     with more than one tier must declare it, so no conflict is ever resolved silently."""
     award: Award
     once: ScopeKind = "none"
+    once_by: str | None = None
+    """With ``once: subject``: the fact field whose value is the one-time scope (``leader``:
+    once per person, whatever the number of projects) instead of the event itself."""
     once_counts: Literal["policy", "ever"] = "policy"
     """Which earlier grants use up a one-time award: those under this policy ("policy"), or any
     earlier event, also before the policy's window ("ever": 首次纳入 means first ever)."""
@@ -636,7 +639,7 @@ class RuleSet:
                                       sorted(self.rules), suggest(tier.matches, self.rules))
             if rule.repeat:
                 rule.repeat.condition().check(ctx, f"{where}.repeat")
-            for name in (rule.award.unit_field, rule.award.field):
+            for name in (rule.award.unit_field, rule.award.field, rule.once_by):
                 if name and self.vocabulary.field(rule.subject, name) is None:
                     allowed = self.vocabulary.field_names(rule.subject)
                     raise RuleProblem(f"{where}.award", f"事实“{rule.subject}”没有这个字段",

@@ -167,6 +167,9 @@ class Vocabulary:
         for code, label in self.tables["industry_tags"].items():
             company[f"tag_{code}"] = Field("bool", f"{label.zh}产业", f"{label.en} industry",
                                            "industry_tags")
+        for code, label in self.tables["recognition_titles"].items():
+            company[f"has_{code}"] = Field("bool", f"已获{label.zh}称号", f"holds the title {label.en}",
+                                           "recognitions[].title")
         for subject in self.tables["subjects"]:
             self.fields.setdefault(subject, {})
 
