@@ -109,6 +109,19 @@ def test_every_policy_source_exists_and_every_quote_is_in_it() -> None:
         assert _normal(rule.quote) in text, f"{rule_id}: quote not found in {source.name}"
 
 
+def test_every_rule_cites_the_line_where_its_quote_starts() -> None:
+    rules = load_rules()
+    for rule_id, rule in rules.rules.items():
+        assert rule.heading and rule.source_line, f"{rule_id}: no heading or source_line"
+        lines = (SOURCES / rules.policy_of(rule_id).source).read_text(encoding="utf-8").splitlines()
+        here = _normal(lines[rule.source_line - 1])
+        rest = _normal("".join(lines[rule.source_line - 1:]))
+        at = rest.find(_normal(rule.quote))
+        assert 0 <= at < len(here), f"{rule_id}: the quote does not start on line {rule.source_line}"
+        for part in rule.heading.split(" / "):
+            assert _normal(part) in _normal("".join(lines[: rule.source_line])), (rule_id, part)
+
+
 # ------------------------------------------------------------------ tiers by meaning
 
 

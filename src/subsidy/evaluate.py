@@ -151,6 +151,7 @@ class _Decider:
             interpretations=list(rule.interpretations),
             clause=Clause(quote=rule.quote, section=rule.section, policy_title=policy.title,
                           source=policy.source, doc_number=policy.doc_number,
+                          heading=rule.heading, source_line=rule.source_line,
                           reliability=policy.reliability_note),
             contacts=list(rule.contacts), notes=notes, notes_en=notes_en,
         )

@@ -45,6 +45,10 @@ class Clause(BaseModel):
     policy_title: str = ""
     source: str = ""
     doc_number: str | None = None
+    heading: str | None = None
+    """The heading path as it stands in the source text."""
+    source_line: int | None = None
+    """The line of the source file where the quote starts."""
     reliability: str | None = None
     """Set when the text is a reposted copy: "转载文本，以官方原文为准"."""
 

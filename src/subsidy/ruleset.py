@@ -178,6 +178,10 @@ class Rule(_Strict):
     title: str
     title_en: str
     section: str
+    heading: str | None = None
+    """The heading path as it stands in the source text (三、工作任务 / (二)… / 1.…)."""
+    source_line: int | None = None
+    """The line of the source file (docs/sources/) where the quote starts."""
     quote: str
     applicant: str
     subject: str

@@ -89,7 +89,7 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
     if policy.reliability_note:
         st.warning(policy.reliability_note.split(" / ")[1 if lang == "en" else 0])
     if policy.window_note:
-        st.caption(policy.window_note)
+        st.text(policy.window_note)
     st.caption(f"{policy.id} · {t('source_doc', lang)} {policy.source}")
     with st.expander(t("cat_view_source", lang, name=policy.source)):
         text = source_text(policy.source)
@@ -115,7 +115,12 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
             if rule.once != "none":
                 facts.append(f"{t('cat_once', lang)}{colon(lang)}{t('cat_once_' + rule.once, lang)}")
             st.caption(" · ".join(facts))
-            st.markdown(f"**{t('clause', lang)}**（{md(rule.section)}）\n\n> {md(rule.quote)}")
+            where = " / ".join(p for p in (rule.heading, f"{policy.source}:{rule.source_line}"
+                                           if rule.source_line else None) if p)
+            st.markdown(f"**{t('clause', lang)}**（{md(rule.section)}）")
+            st.text(rule.quote)  # the text as it stands: never read as Markdown ("2018年*月*日")
+            if where:
+                st.caption(md(where))
             if rule.interpretations:
                 st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + "、".join(
                     f"{iid}（{getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang)}）"
