@@ -148,13 +148,22 @@ def incubator_recognition(case: Case, year: str, level: str) -> None:
 # ---------------------------------------------------------------------------- talent projects
 
 
-@given(pattern("该企业{year}年有(?P<count>\\d+|[一两二三四五])个«programme»人才项目"))
-def talent_projects(case: Case, year: str, count: str, programme: str) -> None:
-    """而且 该企业2020年有1个"黄鹤英才"人才项目（"千人计划"、"百人计划"，或官员认可的其他计划名称）。"""
+@given(pattern("该企业{year}年有(?P<count>\\d+|[一两二三四五])个«programme»人才项目"
+               "(?:[，,、]\\s*(?:均由|由)?\\s*(?:负责人(?:为|是)?|项目负责人(?:为|是)?)«leader»(?:牵头|负责)?)?"))
+def talent_projects(case: Case, year: str, count: str, programme: str, leader: str | None) -> None:
+    """而且 该企业2020年有1个"黄鹤英才"人才项目（"千人计划"、"百人计划"，或官员认可的其他计划名称）。
+
+    写明负责人（人才本人）：该企业2020年有1个"黄鹤英才"人才项目，负责人"张三"；
+    同一人牵头多个项目：该企业2020年有2个"千人计划"人才项目，负责人"张三"。
+    不写负责人即"项目负责人未填写"。
+    """
     projects = case.profile.setdefault("talent_projects", [])
     for _ in range(count_of(count)):
-        projects.append({"programme": programme_code(programme), "year": int(year),
-                         "name": f"人才项目{len(projects) + 1}"})
+        project = {"programme": programme_code(programme), "year": int(year),
+                   "name": f"人才项目{len(projects) + 1}"}
+        if leader is not None:
+            project["leader"] = leader.strip()
+        projects.append(project)
 
 
 # ---------------------------------------------------------------------------- tech upgrade

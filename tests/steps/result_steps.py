@@ -198,6 +198,20 @@ def results_sum(case: Case, rule: str, year: str, count: str, status: str, amoun
     REACHED.update(f.rule_id for f in chosen)
 
 
+@then(pattern("规则«rule»在{year}年有(?P<count>\\d+)项结果为«status»[、，,]\\s*合计«amount»"))
+def results_among(case: Case, rule: str, year: str, count: str, status: str, amount: str) -> None:
+    """那么 规则"qk.talent_project"在2020年有1项结果为"可获得"、合计"100万元"（该年其余结果是别的结果）。"""
+    chosen = _select(case, rule, year, None)
+    wanted = status_code(status)
+    with_status = [f for f in chosen if f.status == wanted]
+    total = sum((f.amount_wan or Decimal(0) for f in with_status), Decimal(0))
+    if len(with_status) != int(count) or total != money(amount):
+        raise ScenarioError(
+            f"期望 {count} 项\"{status_label(wanted)}\"、合计 {amount}；实际 {len(with_status)} 项、合计 "
+            f"{amount_text(total)} / expected {count} findings totalling {amount}.\n{describe_all(chosen)}")
+    REACHED.update(f.rule_id for f in with_status)
+
+
 @then(pattern("规则«rule»(?:在{year}年)?没有(?:任何)?结果"))
 def no_result(case: Case, rule: str, year: str | None) -> None:
     """那么 规则"wqb.tech_upgrade"在2019年没有结果（该条款不涉及此事件/年度）。"""
@@ -207,6 +221,15 @@ def no_result(case: Case, rule: str, year: str | None) -> None:
               if f.rule_id == rule and (year is None or f.year == int(year))]
     if chosen:
         raise ScenarioError(f"不应有结果，实际有 / expected no finding, found:\n{describe_all(chosen, True)}")
+
+
+@then(pattern("政策«policy»没有(?:任何)?结果"))
+def policy_none(case: Case, policy: str) -> None:
+    """那么 政策"wuhan-2021-4jk"没有任何结果（扶持措施只在适用区域和期限内显示）。"""
+    pid = policy_id(policy)
+    findings = [f for f in case.evaluated().results if f.policy_id == pid]
+    if findings:
+        raise ScenarioError(f"政策\"{policy}\"不应有结果，实际有 / expected no finding:\n{describe_all(findings, True)}")
 
 
 @then(pattern("政策«policy»的(?:全部|所有)结果均为«status»"))
