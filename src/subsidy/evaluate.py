@@ -359,8 +359,11 @@ class _Decider:
                         status = "not_eligible"
                         amount = None  # not awarded: no amount, like every not-eligible finding
                         when, before = granted[scope]
+                        by = self.rs.vocabulary.field(rule.subject, rule.once_by or "")
                         reasons.append(Reason(
-                            text=f"本奖励为一次性奖励，已于{when}年获得" if not before else
+                            text=(f"按{by.zh}计，同一{by.zh}（{fact.get(rule.once_by)}）已于{when}年获得本项资助"
+                                  if by is not None and not before else
+                                  f"本奖励为一次性奖励，已于{when}年获得") if not before else
                                  f"本奖励为一次性奖励：此前已于{when}年发生（早于本政策期限），不属于首次，不再奖励",
                             text_en=f"One-time award, already granted in {when}" if not before else
                                     f"One-time award: the same event already happened in {when}, "
