@@ -112,23 +112,9 @@ class _Decider:
             text=f"{label}：{'是' if done else '否'}",
             text_en=f"{cond.after} awarded the same year: {'yes' if done else 'no'}", passed=done)])
 
-    def _ordered_rules(self) -> list[Rule]:
-        """Rules another rule chains on (`after:`) are decided first."""
-        rules = list(self.rs.rules.values())
-        needs = {r.id: {c.after for c in r.afters()} | {t.matches for t in r.tiers if t.matches}
-                 for r in rules}
-        ordered: list[Rule] = []
-        placed: set[str] = set()
-        while len(ordered) < len(rules):
-            for rule in rules:
-                if rule.id not in placed and needs[rule.id] <= placed:
-                    ordered.append(rule)
-                    placed.add(rule.id)
-        return ordered
-
     def decide(self) -> list[Finding]:
         out: list[Finding] = []
-        for rule in self._ordered_rules():
+        for rule in self.rs.ordered:
             out.extend(self._rule(rule))
         self._apply_groups(out)
         # A support measure is shown only where its area and period fit the company.
@@ -141,11 +127,8 @@ class _Decider:
         company could still get in its latest year, with every condition in words, and the
         tiers it can no longer get because their "首次" level was passed without the award."""
         out: list[NextAward] = []
-        for rule in self.rs.rules.values():
+        for rule in self.rs.ladders:
             tiers = [t for t in rule.all_tiers() if t.amount_wan is not None]
-            ladder = any(getattr(c, "tag", "") in ("first", "steps") for c in rule.walk())
-            if rule.subject != "company_year" or len(tiers) < 2 or not ladder:
-                continue
             policy = self.rs.policy_of(rule.id)
             facts = [f for f in self.by_subject.get("company_year", [])
                      if policy.area.contains(f.values["district"]) and policy.window.contains(f.year)]
