@@ -10,7 +10,7 @@ import pytest
 from register_support import PASSWORD, staff
 from sqlalchemy import text
 
-from subsidy.accounts import LOCK_MINUTES, MAX_FAILURES, Accounts, AccountError, parse_role
+from subsidy.accounts import LOCK_MINUTES, MAX_FAILURES, AccountError, Accounts, parse_role
 from subsidy.register import Register
 
 

@@ -60,8 +60,8 @@ def test_two_simultaneous_approvals_of_one_award_exactly_one_wins(kind: str, tmp
             (b,) = setup.record(batch_b, [item(f"b{trial}", company=company, name=f"企业{trial}")])
             setup.propose(a, "approve", people["clerk1"])
             setup.propose(b, "approve", people["clerk2"])
-            outcome = together([lambda: first.decide(a, "approve", people["reviewer1"]),
-                                lambda: second.decide(b, "approve", people["reviewer2"])])
+            outcome = together([lambda a=a: first.decide(a, "approve", people["reviewer1"]),
+                                lambda b=b: second.decide(b, "approve", people["reviewer2"])])
             won = [r for r in outcome if not isinstance(r, Exception)]
             lost = [r for r in outcome if isinstance(r, Exception)]
             assert all(isinstance(r, RegisterError) for r in lost), lost
@@ -88,7 +88,7 @@ def test_the_database_alone_lets_one_of_two_racing_holders_in(kind: str, tmp_pat
         insert = text("INSERT INTO awards (award_key, seq, held, claim_id, decision_id, at) "
                       "VALUES (:k, 1, true, :c, :d, CURRENT_TIMESTAMP)")
         wins = []
-        for trial in range(TRIALS):
+        for _trial in range(TRIALS):
             key = f"race-{uuid.uuid4().hex}"
 
             def hold(claim: int, key: str = key) -> bool:
@@ -112,7 +112,8 @@ def test_many_first_opens_of_a_new_register_all_succeed(kind: str, openers: int,
             registers: list[Register] = []
             lock = threading.Lock()
 
-            def open_one(url: str = url) -> bool:
+            def open_one(url: str = url, lock: threading.Lock = lock,
+                         registers: list[Register] = registers) -> bool:
                 register = Register(url)
                 with lock:
                     registers.append(register)

@@ -57,8 +57,8 @@ from .records import (
 from .schema import (
     AccountEventRow,
     AwardRow,
-    BatchRow,
     Base,
+    BatchRow,
     ClaimRow,
     DecisionRow,
     ProposalRow,
