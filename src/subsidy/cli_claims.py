@@ -322,9 +322,10 @@ def _history_json(item: Any) -> dict[str, Any]:
 
 def register_commands(app: typer.Typer) -> None:
     """Add the claim commands (and ``users``, ``register``, ``publish``) to the ``subsidy`` app."""
-    from . import cli_auth
+    from . import cli_auth, cli_publish
 
     cli_auth.register_commands(app)
+    cli_publish.register_commands(app)
     app.command("template")(template)
     app.command("verify")(verify)
     app.command("propose")(propose)
