@@ -260,6 +260,7 @@ td.num { text-align: right; white-space: nowrap; }
 .figures, .lines { margin: 0; padding-left: 1.1em; }
 .letter { page-break-after: always; break-after: page; margin-bottom: 3em; }
 .letter:last-child { page-break-after: auto; }
+.letter th { width: 11em; }
 .quote { color: #333; background: #f7f7f7; border-left: 3px solid #999; padding: .4em .8em; }
 .meta { color: #555; font-size: .85em; }
 @media print { body { margin: 0; max-width: none; } .noprint { display: none; } }

@@ -557,6 +557,12 @@ class Register:
             decided = decided.where(DecisionRow.decided_at < until)
         return self._histories(ClaimRow.id.in_(decided))
 
+    def waiting(self) -> list[ClaimHistory]:
+        """Claims with a proposal waiting for a 复核, oldest proposal first."""
+        open_claims = select(ProposalRow.claim_id).where(ProposalRow.id.not_in(select(DecisionRow.proposal_id)))
+        found = self._histories(ClaimRow.id.in_(open_claims))
+        return sorted(found, key=lambda h: h.open_proposal.id if h.open_proposal else 0)
+
     def batches(self) -> list[tuple[int, str, int, dt.datetime]]:
         """(id, file name, claims, created) of every batch, newest first."""
         with self._session() as s:
