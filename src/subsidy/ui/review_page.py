@@ -137,6 +137,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit_propose": ("提出决定", "Propose"),
     "submit_decide": ("作出决定", "Record the decision"),
     "choose_action": ("请选择决定。", "Choose a decision."),
+    "need_amount": ("请填写批准金额（万元）：规则未定金额，未记录。",
+                    "Give the approved amount (万元): the rules fix none; nothing recorded."),
     "need_note": ("须填写备注说明理由，未记录。", "A note saying why is required; nothing recorded."),
     "confirm": ("请确认：{action}{amount}，与{what}不一致。备注：", "Confirm: {action}{amount}, against {what}. Note:"),
     "confirm_yes": ("确认记录", "Confirm and record"),
@@ -453,7 +455,8 @@ def _claim_card(history: ClaimHistory, lang: str) -> None:
                 f"{history.year}")
     top[1].metric(tr("claimed_one", lang), _money(history.claimed_wan, lang))
     top[2].metric(tr("computed_one", lang), _money(result.computed_wan if result else None, lang))
-    top[3].metric(tr("verdict", lang), vocab.label(STATUS_LABELS, status, lang) if status else "—")
+    top[3].caption(tr("verdict", lang))
+    top[3].markdown(f"**{md(vocab.label(STATUS_LABELS, status, lang) if status else '—')}**")
     if result is not None:
         reasons = result.detail.get("reasons", [])
         marks = {True: "✓", False: "✗", None: "?"}
@@ -512,6 +515,9 @@ def _decision_inputs(user: User, reg: Register, history: ClaimHistory, lang: str
             return
         if reasons and not entry["note"]:
             st.error(tr("need_note", lang), icon=":material/block:")
+            return
+        if action == "approve" and not entry["amount"]:
+            st.error(tr("need_amount", lang), icon=":material/block:")
             return
         if reasons:
             st.session_state[pending_key] = entry
