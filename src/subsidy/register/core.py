@@ -356,8 +356,8 @@ class Register:
             computed = result.computed_wan if result else None
             amount = None
             if action == "approve":
-                amount = _amount(approved_wan, computed)
                 self._refuse_held(s, claim, result)
+                amount = _amount(approved_wan, computed)
             _need_note(action, status, amount, computed, note)
             row = w.add(ProposalRow(claim_id=claim.id, result_id=result.id if result else None,
                                     action=action, approved_wan=amount, computed_wan=computed, note=note,
@@ -404,6 +404,7 @@ class Register:
         computed = result.computed_wan if result else None
         amount = None
         if action == "approve":
+            self._refuse_held(s, claim, result)
             amount = _amount(approved_wan, computed if computed is not None else proposal.approved_wan)
         _need_note(action, status, amount, computed, note)
         if action != proposal.action and not note:
@@ -411,8 +412,6 @@ class Register:
                 f"复核决定（{vocab.label(ACTIONS, action)}）与经办提议（{vocab.label(ACTIONS, proposal.action)}）"
                 "不同，请在备注中说明理由",
                 "the decision differs from the proposal; a note must say why")
-        if action == "approve":
-            self._refuse_held(s, claim, result)
         current = _current_decision(s, claim.id)
         row = w.add(DecisionRow(
             claim_id=claim.id, proposal_id=proposal.id, result_id=result.id if result else None,
