@@ -294,6 +294,14 @@ def test_a_reviewer_approves_with_the_amount_shown(browser: Any, base_url: str, 
     decision = register.claim(claim_id).current_decision
     assert decision is not None and decision.action == "approve" and decision.approved_wan == Decimal(200)
     assert decision.official == "李四（reviewer1）" and decision.proposer == "张三（clerk1）"
+    # the 公示 list of the batch now holds it
+    page.get_by_label("批次").click()
+    page.get_by_role("option", name=re.compile(r"^#1 ")).click()
+    wait_for_app(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="公示名单（打印）").click()
+    listing = Path(download.value.path()).read_text(encoding="utf-8")
+    assert TRADING.name in listing and "200万元" in listing and "规则版本" in listing
     # the company's history shows it
     page.get_by_label("统一社会信用代码或企业名称").fill(TRADING.credit_code)
     page.get_by_label("统一社会信用代码或企业名称").press("Enter")

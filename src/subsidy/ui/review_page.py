@@ -19,6 +19,7 @@ Markdown (:func:`subsidy.ui.i18n.md`), never as markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from decimal import Decimal
@@ -36,6 +37,7 @@ from subsidy.claims import (
     upload_too_large,
 )
 from subsidy.money import format_wan, normalize
+from subsidy.publish import DEFAULT_DAYS, gongshi_html, gongshi_xlsx, notice_html, notice_xlsx
 from subsidy.register import (
     ACTIONS,
     MAX_NOTE,
@@ -148,6 +150,17 @@ TEXT: dict[str, tuple[str, str]] = {
                  "Proposed: #{id}, claim #{claim} → {action}{amount}, waiting for a reviewer."),
     "decided": ("已记录：决定 #{id}，申报 #{claim} → {action}{amount}（经办 {proposer}，复核 {official}）",
                 "Recorded: decision #{id}, claim #{claim} → {action}{amount} (proposed by {proposer}, decided by {official})"),
+    "publish": ("公示名单与一次告知书", "Publicity list and one-time notices"),
+    "no_batches": ("登记簿中还没有批次。", "No batch in the register yet."),
+    "pick_batch": ("批次", "Batch"),
+    "start": ("公示开始日期", "Publicity starts"),
+    "days": ("公示天数", "Days"),
+    "objection": ("异议受理单位和联系方式（留空则列各条款的责任单位）",
+                  "Where to object (empty: each clause's responsible units)"),
+    "gongshi_xlsx": ("公示名单（Excel）", "Publicity list (Excel)"),
+    "gongshi_html": ("公示名单（打印）", "Publicity list (print)"),
+    "notice_html": ("一次告知书（打印）", "Notices (print)"),
+    "notice_xlsx": ("一次告知书（Excel）", "Notices (Excel)"),
     "history": ("企业申报与决定记录", "A company's claims and decisions"),
     "history_ref": ("统一社会信用代码或企业名称", "Credit code or company name"),
     "history_none": ("登记簿中没有该企业的申报。", "No claims of this company in the register."),
@@ -197,6 +210,8 @@ def render(lang: str) -> None:
         _results(verification, lang)
     st.divider()
     _decision_panel(user, verification, lang)
+    st.divider()
+    _publish(verification, lang)
     st.divider()
     _history(lang)
 
@@ -579,6 +594,58 @@ def _record(user: User, reg: Register, claim_id: int, entry: dict[str, Any], lan
     st.session_state[MESSAGE] = ("ok", text)
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     st.rerun()
+
+
+# ------------------------------------------------------------------------------ publishing
+
+
+def _publish(verification: Verification | None, lang: str) -> None:
+    """The 公示 list and the 一次告知 letters of a batch, as downloads."""
+    st.subheader(tr("publish", lang))
+    try:
+        batches = register().batches()
+    except RegisterError as exc:
+        st.error(md(exc.message(lang)))
+        return
+    if not batches:
+        st.caption(tr("no_batches", lang))
+        return
+    labels = {b[0]: f"#{b[0]} · {b[1]} · {b[2]} · {b[3].astimezone():%Y-%m-%d %H:%M}" for b in batches}
+    current = verification.batch_id if verification is not None else None
+    left, middle, right = st.columns([3, 1, 1])
+    batch_id = left.selectbox(tr("pick_batch", lang), list(labels), format_func=lambda i: labels[i],
+                              index=list(labels).index(current) if current in labels else None,
+                              placeholder=tr("pick_placeholder", lang), key="review.publish_batch")
+    start = middle.date_input(tr("start", lang), key="review.publish_start")
+    days = right.number_input(tr("days", lang), min_value=1, max_value=60, value=DEFAULT_DAYS, step=1,
+                              key="review.publish_days")
+    objection = st.text_input(tr("objection", lang), max_chars=500, key="review.publish_objection")
+    if batch_id is None:
+        return
+    try:
+        items = register().histories(batch_id=batch_id)
+    except RegisterError as exc:
+        st.error(md(exc.message(lang)))
+        return
+    rules = None  # quotes and contacts from the rule files; the readings come from the records
+    first = start if isinstance(start, dt.date) else dt.date.today()
+    cols = st.columns(4)
+    cols[0].download_button(tr("gongshi_xlsx", lang), gongshi_xlsx(items, start=first, days=int(days),
+                                                                     objection=objection, rules=rules),
+                            file_name=f"公示名单-批次{batch_id}.xlsx", on_click="ignore",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            icon=":material/table:", width="stretch")
+    cols[1].download_button(tr("gongshi_html", lang), gongshi_html(items, start=first, days=int(days),
+                                                                     objection=objection, rules=rules),
+                            file_name=f"公示名单-批次{batch_id}.html", mime="text/html", on_click="ignore",
+                            icon=":material/print:", width="stretch")
+    cols[2].download_button(tr("notice_html", lang), notice_html(items, rules=rules),
+                            file_name=f"一次告知书-批次{batch_id}.html", mime="text/html", on_click="ignore",
+                            icon=":material/print:", width="stretch")
+    cols[3].download_button(tr("notice_xlsx", lang), notice_xlsx(items, rules=rules),
+                            file_name=f"一次告知书-批次{batch_id}.xlsx", on_click="ignore",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            icon=":material/table:", width="stretch")
 
 
 # ------------------------------------------------------------------------------ history
