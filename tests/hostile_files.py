@@ -191,7 +191,7 @@ def csv_huge_field(chars: int = 131_073) -> bytes:
     """A CSV whose third row holds a field longer than the csv module's own limit."""
     head = ",".join(CLAIM_HEAD)
     return (f"{head}\n,甲公司,qk.listing,2020,100\n,{'乙' * chars},qk.listing,2020,100\n"
-            .encode("utf-8"))
+            .encode())
 
 
 def csv_utf16(rows: list[list[object]]) -> bytes:

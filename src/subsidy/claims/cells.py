@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import vocab
 from ..money import MAX_PLACES, MoneyError, normalize, parse_money
-from ..profile import MAX_YEAR, MIN_YEAR, is_valid_credit_code
+from ..profile import MAX_MONEY_WAN, MAX_YEAR, MIN_YEAR, is_valid_credit_code
 from ..ruleset import RuleSet
 from .columns import RULES_SHEET, Column
 
@@ -61,7 +61,7 @@ def _whole(value: Any) -> int | None:
         return int(value) if value == value.to_integral_value() else None
     text = str(value).strip().replace(",", "")
     text = re.sub(r"\s*[年家个星]$", "", text)
-    if re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+    if len(text) <= 24 and re.fullmatch(r"[+-]?\d+(\.0+)?", text):
         return int(Decimal(text))
     return None
 
@@ -114,8 +114,9 @@ def _money(value: Any) -> Decimal:
     if number < 0:
         raise CellError(f"金额不能为负数，实为「{_show(value)}」",
                          f"an amount cannot be negative, got {_show(value)!r}")
-    if number.adjusted() >= 15:
-        raise CellError("金额过大，请确认单位是万元", "amount too large; is the unit 万元?")
+    if number > MAX_MONEY_WAN:
+        raise CellError(f"金额过大，应不超过 {MAX_MONEY_WAN:,} 万元（10万亿元），请确认单位是万元",
+                         f"amount too large (at most {MAX_MONEY_WAN:,} 万元); is the unit 万元?")
     number = normalize(number)
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_PLACES:
