@@ -20,7 +20,17 @@ from rich.text import Text
 
 from . import vocab
 from .claims import ClaimsFileError, read_claims_file, template_bytes, template_csv
-from .cli_common import InterpOpt, RulesOpt, check_format, check_lang, err, out, refuse, ruleset_for
+from .cli_common import (
+    InterpOpt,
+    RulesOpt,
+    check_format,
+    check_lang,
+    err,
+    out,
+    refuse,
+    ruleset_for,
+    styled,
+)
 from .money import format_wan, format_wan_both
 from .register import DB_URL_ENV, Register, RegisterError, register_exists
 from .ruleset import RuleSet
@@ -142,7 +152,7 @@ def print_verification(verification: Verification, lang: str = "zh") -> None:
             table.add_column(head[0] if zh else head[1])
         for v in verification.verdicts:
             ident = f"{v.claim.sheet}:{v.claim.row}" + (f"\n#{v.register_claim_id}" if v.register_claim_id else "")
-            table.add_row(ident, v.company or v.claim.company_name or "", f"{v.rule.title}\n[dim]{v.rule.id}[/]",
+            table.add_row(ident, v.company or v.claim.company_name or "", styled("{}\n[dim]{}[/]", v.rule.title, v.rule.id),
                           str(v.claim.year), format_wan(v.claimed_wan, lang),
                           format_wan(v.computed_wan, lang) if v.computed_wan is not None else "—",
                           _styled(v.status, lang), Text(v.reasons_text(lang)))
@@ -171,7 +181,7 @@ def print_verification(verification: Verification, lang: str = "zh") -> None:
               f"{'按规则核定' if zh else 'Supported by the rules'}: {money(summary['supported_wan'])}")
     switched = {k: v for k, v in verification.readings.items() if v != "default"}
     readings = "、".join(f"{k}={v}" for k, v in switched.items()) or ("全部默认解释" if zh else "all default readings")
-    out.print(f"[dim]规则版本 ruleset {verification.ruleset_version} · 解释 readings: {readings}[/]")
+    out.print(styled("[dim]规则版本 ruleset {} · 解释 readings: {}[/]", verification.ruleset_version, readings))
 
 
 _STYLE = {"confirmed": "green", "amount_differs": "yellow", "not_eligible": "red",
@@ -197,13 +207,13 @@ def decide(
     except RegisterError as exc:
         refuse(str(exc))
         return
-    out.print(f"决定编号 decision #{decision.id}：申报 #{claim.id} {claim.company_name} · {claim.rule_title} · "
-              f"{claim.year}年 → [bold]{decision.label()}[/]（{decision.official}，"
-              f"{decision.decided_at.astimezone():%Y-%m-%d %H:%M}）")
+    out.print(styled("决定编号 decision #{}：申报 #{} {} · {} · {}年 → [bold]{}[/]（{}，{}）", decision.id, claim.id,
+                     claim.company_name, claim.rule_title, claim.year, decision.label(), decision.official,
+                     f"{decision.decided_at.astimezone():%Y-%m-%d %H:%M}"))
     if len(claim.decisions) > 1:
         previous = claim.decisions[-2]
-        out.print(f"[dim]此前的决定 previous: #{previous.id} {previous.label()}（{previous.official}，"
-                  f"{previous.decided_at.astimezone():%Y-%m-%d %H:%M}），记录保留 / kept[/]")
+        out.print(styled("[dim]此前的决定 previous: #{} {}（{}，{}），记录保留 / kept[/]", previous.id, previous.label(),
+                         previous.official, f"{previous.decided_at.astimezone():%Y-%m-%d %H:%M}"))
 
 
 def history(
@@ -240,7 +250,7 @@ def history(
         result = item.latest_result
         decisions = "\n".join(f"#{d.id} {d.label()} · {d.official} · {d.decided_at.astimezone():%Y-%m-%d %H:%M}"
                               + (f" · {d.note}" if d.note else "") for d in item.decisions) or "未决定"
-        table.add_row(str(item.id), f"{item.rule_title}\n[dim]{item.rule_id}[/]", str(item.year),
+        table.add_row(str(item.id), styled("{}\n[dim]{}[/]", item.rule_title, item.rule_id), str(item.year),
                       format_wan(item.claimed_wan),
                       format_wan(result.computed_wan) if result and result.computed_wan is not None else "—",
                       _styled(result.status, "zh") if result else "—", Text(decisions))
