@@ -19,7 +19,7 @@ from subsidy import vocab
 from subsidy.claims import (
     MAX_UPLOAD_BYTES,
     ClaimsFileError,
-    read_claims,
+    read_claims_bounded,
     template_bytes,
     upload_too_large,
 )
@@ -188,7 +188,7 @@ def _verify(uploaded: Any, ruleset: RuleSet, lang: str) -> None:
         st.warning(tr("need_official", lang), icon=":material/badge:")
         return
     try:
-        batch = read_claims(uploaded.getvalue(), uploaded.name, rules=ruleset)
+        batch = read_claims_bounded(uploaded.getvalue(), uploaded.name, rules=ruleset)
     except ClaimsFileError as exc:
         st.error(f"{tr('refused', lang)} {md(exc.message_en if lang == 'en' else exc.message_zh)}",
                  icon=":material/block:")
@@ -224,7 +224,7 @@ def _money(value: Any, lang: str) -> str:
 
 def _results(verification: Verification, lang: str) -> None:
     summary = verification.summary()
-    st.subheader(tr("summary", lang, name=verification.source_name))
+    st.subheader(tr("summary", lang, name=md(verification.source_name)))
     metrics = st.columns(4)
     metrics[0].metric(tr("claims", lang), summary["claims"])
     metrics[1].metric(tr("claimed", lang), _money(summary["claimed_wan"], lang))
@@ -324,7 +324,7 @@ def _decision_form(verification: Verification | None, lang: str, message: tuple[
         st.info(tr("not_recorded", lang), icon=":material/info:")
     if message:
         kind, text = message
-        (st.success if kind == "ok" else st.error)(text)
+        (st.success if kind == "ok" else st.error)(md(text))
     with st.form("review.decide_form", border=True):
         left, middle = st.columns([1, 2])
         start = {} if "review.decide_claim" in st.session_state else {"value": None}
@@ -364,7 +364,7 @@ def _history(lang: str) -> None:
         register = open_register(create=False)
         items = register.history(ref) if register is not None else []
     except RegisterError as exc:
-        st.error(exc.message_en if lang == "en" else exc.message_zh)
+        st.error(md(exc.message_en if lang == "en" else exc.message_zh))
         return
     if not items:
         st.info(tr("history_none", lang))
