@@ -127,10 +127,15 @@ def _cap(memory: int, seconds: float) -> None:
 
 def _work(request: bytes) -> tuple[Any, ...]:
     data, name, rules, limit, memory, seconds = pickle.loads(request)
+    # the program's own modules are loaded before the caps: only reading the file is capped
+    from openpyxl import load_workbook  # noqa: F401 — loaded here, used by the reader
+
+    from ..evaluate import default_rules
+    from .reader import read_claims
+
+    rules = rules or default_rules()
     _cap(memory, seconds)
     try:
-        from .reader import read_claims
-
         return ("ok", read_claims(data, name, rules=rules, limit=limit))
     except ClaimsFileError as exc:
         return ("refused", exc.message_zh, exc.message_en)
