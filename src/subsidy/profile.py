@@ -84,6 +84,7 @@ __all__ = [
     "load_profile",
     "parse_profile",
     "profile_json_schema",
+    "read_json",
     "validate_profile",
 ]
 
@@ -986,6 +987,13 @@ def _parse_json(text: str | bytes) -> Any:
     except ValueError as exc:  # e.g. an integer literal with thousands of digits
         problem = json_problem("", f"无法读取（{exc}）", f"cannot be read ({exc})")
     raise ProfileError([problem])
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON text (UTF-8 bytes or str) as Python data, bounded in size and nesting, decimals as
+    Decimal, a key given twice refused; raise ProfileError. For a form that shows what was
+    read before it is validated."""
+    return _parse_json(text)
 
 
 def load_profile(text: str | bytes) -> Profile:

@@ -22,7 +22,15 @@ import pandas as pd
 import streamlit as st
 
 from subsidy import vocab
-from subsidy.profile import Problem, Profile, dump_profile, field_label, validate_profile
+from subsidy.profile import (
+    Problem,
+    Profile,
+    ProfileError,
+    dump_profile,
+    field_label,
+    read_json,
+    validate_profile,
+)
 from subsidy.ui import form_model as fm
 from subsidy.ui.i18n import md, t
 from subsidy.ui.state import current_lang
@@ -128,8 +136,8 @@ def load_upload(raw: bytes, filename: str) -> None:
     """Load an uploaded JSON profile; a file that is not a JSON object is refused with the
     validator's bilingual message and the form is left as it was."""
     try:
-        data = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError):
+        data = read_json(raw)  # bounded in size and nesting before it is parsed
+    except ProfileError:
         data = None
     if not isinstance(data, dict):
         _, problems = validate_profile(raw)
