@@ -33,7 +33,7 @@ from .cli_common import (
 from .evaluate import evaluate
 from .findings import STATUS_ORDER, Finding, Report
 from .money import format_wan, format_wan_both
-from .profile import ProfileError, load_profile, profile_json_schema
+from .profile import MAX_PROFILE_BYTES, ProfileError, load_profile, profile_json_schema
 from .ruleset import RuleSet
 
 app = typer.Typer(
@@ -57,7 +57,7 @@ def check(
     if year is not None and not 1990 <= year <= 2100:
         refuse(f"--year 应在1990至2100之间 / --year must be within 1990..2100, got {year}")
     try:
-        text = sys.stdin.buffer.read() if profile == "-" else Path(profile).read_bytes()
+        text = _read_bounded(profile)
     except OSError as exc:
         refuse(f"无法读取档案文件 / cannot read the profile file {profile!r}: {exc.strerror}")
     try:
@@ -70,6 +70,15 @@ def check(
         sys.stdout.write(json.dumps(report.contract(), ensure_ascii=False, indent=2) + "\n")
     else:
         print_report(report, ruleset, lang)
+
+
+def _read_bounded(source: str | Path) -> bytes:
+    """A profile file's bytes (``-``: standard input), never more than one byte past the
+    size limit: a larger file is refused by :func:`load_profile` without being read whole."""
+    if str(source) == "-":
+        return sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1)
+    with open(source, "rb") as handle:
+        return handle.read(MAX_PROFILE_BYTES + 1)
 
 
 def print_report(report: Report, ruleset: RuleSet, lang: str = "zh") -> None:
@@ -201,7 +210,7 @@ def impact(
         population = []
         for path in sorted(profiles.glob("*.json")):
             try:
-                population.append(load_profile(path.read_bytes()))
+                population.append(load_profile(_read_bounded(path)))
             except ProfileError as exc:
                 refuse(f"{path.name}: {exc}")
     else:

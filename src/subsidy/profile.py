@@ -937,9 +937,8 @@ def _parse_json(text: str | bytes) -> Any:
     if len(text) > MAX_PROFILE_BYTES:
         raise ProfileError([json_problem(
             "",
-            f"文件过大（{len(text):,} 字节），企业档案上限为 {MAX_PROFILE_BYTES:,} 字节",
-            f"too large ({len(text):,} bytes); a profile may have at most "
-            f"{MAX_PROFILE_BYTES:,} bytes",
+            f"文件过大，企业档案上限为 {MAX_PROFILE_BYTES:,} 字节",
+            f"too large; a profile may have at most {MAX_PROFILE_BYTES:,} bytes",
         )])
     if isinstance(text, bytes | bytearray):
         try:

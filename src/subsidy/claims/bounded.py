@@ -85,8 +85,8 @@ def read_claims_bounded(source: bytes | str | Path, name: str | None = None, rul
     check_upload_size(len(data), limit)
     request = pickle.dumps((data, name, rules, limit, memory, timeout),
                            protocol=pickle.HIGHEST_PROTOCOL)
-    env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1"}
+    # one thread per numeric library: each thread reserves address space under the cap
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     try:
         done = subprocess.run([sys.executable, "-m", "subsidy.claims.bounded"], input=request,
                               capture_output=True, timeout=timeout, env=env, check=False)
