@@ -247,3 +247,9 @@ def test_verify_refuses_a_huge_csv_field_with_exit_2(tmp_path: Path) -> None:
     path.write_bytes(hostile.csv_huge_field(131_073))
     result = CliRunner().invoke(app, ["verify", str(path), "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"])
     assert result.exit_code == 2 and "第3行" in result.output
+
+
+def test_decide_refuses_a_claim_id_beyond_any_register(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["decide", str(10**30), "approve", "--official", "张三",
+                                      "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"])
+    assert result.exit_code == 2 and "申报编号" in result.output

@@ -200,6 +200,8 @@ def decide(
     db: DbOpt = None,
 ) -> None:
     """记录对一条申报的决定 / record a decision on a claim (a new record, never an overwrite)."""
+    if not 1 <= claim_id < 2**63:
+        refuse(f"申报编号应为正整数 / the claim id must be a positive whole number, got {claim_id}")
     register = _register(db)
     try:
         decision = register.decide(claim_id, action, official, note)
