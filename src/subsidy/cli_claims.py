@@ -199,6 +199,12 @@ AmountOpt = Annotated[str | None, typer.Option("--amount", help="批准金额（
 NoteOpt = Annotated[str, typer.Option("--note", help="备注（与核验结论不一致时必填）/ note (required against the verdict)")]
 
 
+def _check_claim_id(claim_id: int) -> None:
+    """A claim id no register can hold is refused before anything is opened (no overflow)."""
+    if not 1 <= claim_id < 2**63:
+        refuse(f"申报编号应为正整数 / the claim id must be a positive whole number, got {claim_id}")
+
+
 def propose(
     claim_id: Annotated[int, typer.Argument(help="登记簿申报编号 / claim id in the register")],
     action: Annotated[str, typer.Argument(help="approve（批准）| reject（驳回）| return（退回补充材料）")],
@@ -208,6 +214,7 @@ def propose(
     db: DbOpt = None,
 ) -> None:
     """经办：提出对一条申报的决定，交复核 / a clerk proposes a decision for a reviewer."""
+    _check_claim_id(claim_id)
     register = _register(db)
     clerk = sign_in(register, user, ("clerk",), ("提出决定", "proposing"))
     try:
@@ -229,6 +236,7 @@ def decide(
     db: DbOpt = None,
 ) -> None:
     """复核：对经办的提议作出决定（新记录，从不覆盖）/ a reviewer decides on a clerk's proposal."""
+    _check_claim_id(claim_id)
     register = _register(db)
     reviewer = sign_in(register, user, ("reviewer",), ("作出决定", "deciding"))
     try:

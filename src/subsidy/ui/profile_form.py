@@ -22,9 +22,17 @@ import pandas as pd
 import streamlit as st
 
 from subsidy import vocab
-from subsidy.profile import Problem, Profile, dump_profile, field_label, validate_profile
+from subsidy.profile import (
+    Problem,
+    Profile,
+    ProfileError,
+    dump_profile,
+    field_label,
+    read_json,
+    validate_profile,
+)
 from subsidy.ui import form_model as fm
-from subsidy.ui.i18n import t
+from subsidy.ui.i18n import md, t
 from subsidy.ui.state import current_lang
 
 WIDGET = "pf."
@@ -128,8 +136,8 @@ def load_upload(raw: bytes, filename: str) -> None:
     """Load an uploaded JSON profile; a file that is not a JSON object is refused with the
     validator's bilingual message and the form is left as it was."""
     try:
-        data = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError):
+        data = read_json(raw)  # bounded in size and nesting before it is parsed
+    except ProfileError:
         data = None
     if not isinstance(data, dict):
         _, problems = validate_profile(raw)
@@ -194,7 +202,7 @@ def _errors(outcome: FormOutcome, anchor: str, lang: str, show: bool) -> None:
             column = place.column or ""
             path = f"{fm.TABLES[anchor].path}[].{column}" if column else fm.TABLES[anchor].path
             text = t("row_problem", lang, row=place.row, label=fm_label(path, lang), message=text)
-        st.error(text, icon=":material/error:")
+        st.error(md(text), icon=":material/error:")
 
 
 def fm_label(path: str, lang: str) -> str:
@@ -364,10 +372,10 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
     general = outcome.at("general")
     if show and general:
         for _place, problem in general:
-            st.error(problem.message_en if lang == "en" else problem.message_zh, icon=":material/error:")
+            st.error(md(problem.message_en if lang == "en" else problem.message_zh), icon=":material/error:")
 
 
 def problem_summary(outcome: FormOutcome, lang: str) -> None:
     """All problems at once, above the form: one round trip to fix them all."""
-    lines = [f"- {p.message_en if lang == 'en' else p.message_zh}" for p in outcome.problems]
+    lines = [f"- {md(p.message_en if lang == 'en' else p.message_zh)}" for p in outcome.problems]
     st.error(t("problems_title", lang, n=len(outcome.problems)) + "\n" + "\n".join(lines), icon=":material/error:")

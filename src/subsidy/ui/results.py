@@ -28,6 +28,7 @@ from subsidy.ui.i18n import (
     status_label,
     t,
 )
+from subsidy.ui.safe_text import md_text
 
 _KIND_ORDER = {"fixed": 0, "per_unit": 0, "pass_through": 0, "case_by_case": 1, "none": 2}
 _KIND_GROUPS = {0: "group_awards", 1: "group_case", 2: "group_support"}
@@ -230,11 +231,11 @@ def _exports(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> N
 
 def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
     """Everything about one evaluated profile."""
-    st.header(t("results_title", lang, company=report.company), anchor="results")
+    st.header(t("results_title", lang, company=md_text(report.company, one_line=True)), anchor="results")
     _headline(report, lang)
     _readings(report, ruleset, lang)
     for hint in report.hints:
-        st.info(f"{t('hints', lang)}{colon(lang)}{(hint.text_en or hint.text) if lang == 'en' else hint.text}",
+        st.info(f"{t('hints', lang)}{colon(lang)}{md((hint.text_en or hint.text) if lang == 'en' else hint.text)}",
                 icon=":material/lightbulb:")
     _checklist(report, lang)
     tab_findings, tab_ladder, tab_export = st.tabs(

@@ -32,7 +32,7 @@ from subsidy import vocab
 from subsidy.claims import (
     MAX_UPLOAD_BYTES,
     ClaimsFileError,
-    read_claims,
+    read_claims_bounded,
     template_bytes,
     upload_too_large,
 )
@@ -248,7 +248,7 @@ def _verify(user: User, uploaded: Any, ruleset: RuleSet, lang: str) -> None:
         st.error(md(refusal.message_en if lang == "en" else refusal.message_zh), icon=":material/block:")
         return
     try:
-        batch = read_claims(uploaded.getvalue(), uploaded.name, rules=ruleset)
+        batch = read_claims_bounded(uploaded.getvalue(), uploaded.name, rules=ruleset)
     except ClaimsFileError as exc:
         st.error(f"{tr('refused', lang)} {md(exc.message_en if lang == 'en' else exc.message_zh)}",
                  icon=":material/block:")
