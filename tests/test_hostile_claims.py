@@ -208,27 +208,42 @@ def _markup_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def test_markup_in_names_and_headers_goes_through_verify_decide_and_history(tmp_path: Path) -> None:
+def test_markup_in_names_and_headers_goes_through_verify_decide_and_history(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUBSIDY_DB_URL", raising=False)
+    monkeypatch.delenv("SUBSIDY_USER", raising=False)
     path = tmp_path / "markup.xlsx"
     path.write_bytes(_markup_workbook())
     db = f"sqlite:///{tmp_path / 'register.sqlite'}"
     runner = CliRunner()
-    result = runner.invoke(app, ["verify", str(path), "--record", "--official", MARKUP, "--db", db,
-                                 "--format", "json"])
+    admin, clerk, reviewer = "admin password 1", "clerk password 1", "reviewer password 1"
+    assert runner.invoke(app, ["users", "add", "admin", "--role", "管理员", "--db", db],
+                         input=f"{admin}\n").exit_code == 0
+    for name, role, password in (("clerk1", "经办", clerk), ("reviewer1", "复核", reviewer)):
+        result = runner.invoke(app, ["users", "add", name, "--role", role, "--name", MARKUP[:40],
+                                     "--as", "admin", "--db", db], input=f"{admin}\n{password}\n")
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["verify", str(path), "--record", "--user", "clerk1", "--db", db,
+                                 "--format", "json"], input=f"{clerk}\n")
     assert result.exit_code == 0, result.output
-    claim_id = json.loads(result.stdout)["claims"][0]["register_claim_id"]
+    claim_id = json.loads(result.stdout[result.stdout.index("{"):])["claims"][0]["register_claim_id"]
     assert claim_id is not None
     result = runner.invoke(app, ["verify", str(path), "--db", db])
     assert result.exit_code == 0, result.output
     assert "[/x]" in result.output
-    result = runner.invoke(app, ["decide", str(claim_id), "return", "--official", MARKUP,
-                                 "--note", MARKUP, "--db", db])
+    result = runner.invoke(app, ["propose", str(claim_id), "return", "--user", "clerk1",
+                                 "--note", MARKUP, "--db", db], input=f"{clerk}\n")
     assert result.exit_code == 0, result.output
-    assert "[/x][link=https://evil.example]" in result.output
-    result = runner.invoke(app, ["history", code("91420104MA4K2ABC1"), "--db", db])
+    result = runner.invoke(app, ["decide", str(claim_id), "return", "--user", "reviewer1",
+                                 "--note", MARKUP, "--db", db], input=f"{reviewer}\n")
     assert result.exit_code == 0, result.output
     assert "[/x]" in result.output
-    result = runner.invoke(app, ["history", MARKUP, "--db", db])
+    result = runner.invoke(app, ["history", code("91420104MA4K2ABC1"), "--user", "reviewer1", "--db", db],
+                           input=f"{reviewer}\n")
+    assert result.exit_code == 0, result.output
+    assert "[/x]" in result.output
+    result = runner.invoke(app, ["history", MARKUP, "--user", "reviewer1", "--db", db], input=f"{reviewer}\n")
     assert result.exit_code == 0 and "[/x]" in result.output
 
 
@@ -250,6 +265,6 @@ def test_verify_refuses_a_huge_csv_field_with_exit_2(tmp_path: Path) -> None:
 
 
 def test_decide_refuses_a_claim_id_beyond_any_register(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["decide", str(10**30), "approve", "--official", "张三",
+    result = CliRunner().invoke(app, ["decide", str(10**30), "approve",
                                       "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"])
     assert result.exit_code == 2 and "申报编号" in result.output

@@ -287,7 +287,7 @@ REFUSALS: dict[str, tuple[str | dict[str, Any], str]] = {
     "bad date": (minimal(listings=[{"board": "star", "date": "2020-13-01"}]), "listings[0].date"),
     "number as date": (minimal(listings=[{"board": "star", "date": 20200722}]), "listings[0].date"),
     "unknown title": (
-        minimal(recognitions=[{"title": "gazelle", "year": 2020}]),
+        minimal(recognitions=[{"title": "unicorn_enterprise", "year": 2020}]),
         "recognitions[0].title",
     ),
     "unknown key": (minimal(revenue_wan=5), "revenue_wan"),
