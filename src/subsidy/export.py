@@ -15,21 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from . import vocab
 from .findings import STATUS_ORDER, Finding, Report
-from .money import format_wan, format_wan_both, normalize
+from .money import normalize
+from .money_display import wan_full
 from .profile import Profile, dump_profile, field_label
 from .ruleset import RuleSet
+
+if TYPE_CHECKING:  # openpyxl (with numpy and PIL) is loaded only when a workbook is built
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["FORMULA_PREFIXES", "report_html", "safe_cell", "workbook_bytes"]
 
@@ -38,6 +37,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 newline). Full-width look-alikes (＝ ＋ － ＠) are included below because some spreadsheet
 programs normalise them."""
 _FULL_WIDTH = ("＝", "＋", "－", "＠")
+_ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+"""The control characters a workbook cannot store (openpyxl's own ILLEGAL_CHARACTERS_RE,
+repeated so that making a cell safe does not load openpyxl)."""
 
 
 def safe_cell(value: Any) -> Any:
@@ -51,7 +53,7 @@ def safe_cell(value: Any) -> Any:
         return value
     text = value if isinstance(value, str) else str(value)
     # Control characters cannot be stored in a workbook at all (openpyxl refuses them).
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = _ILLEGAL_CHARACTERS_RE.sub("", text)
     if text.startswith(FORMULA_PREFIXES + _FULL_WIDTH):
         return "'" + text
     return text
@@ -126,9 +128,7 @@ def _status(status: str, lang: str) -> str:
 
 
 def _money(value: Decimal | None, lang: str) -> str:
-    if value is None:
-        return "—"
-    return format_wan(value, "en") + f" ({format_wan(value)})" if lang == "en" else format_wan_both(value)
+    return wan_full(value, lang)
 
 
 def _amount(finding: Finding, lang: str) -> str:
@@ -206,9 +206,7 @@ def _profile_value(path: str, value: Any, lang: str) -> Any:
 
 # ------------------------------------------------------------------------------ Excel
 
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+_HEADER_COLOURS = ("FFFFFF", "1F4E79")
 _STATUS_FILL = {
     "eligible": "E2F0D9", "needs_info": "FFF2CC", "not_eligible": "FBE5D6", "not_applicable": "EDEDED",
 }
@@ -216,22 +214,31 @@ _STATUS_FILL = {
 
 def _put(ws: Worksheet, row: int, column: int, value: Any) -> None:
     """Write one cell safely: text is made inert and stored as a string, never a formula."""
+    from openpyxl.styles import Alignment
+
     cell = ws.cell(row=row, column=column, value=safe_cell(value))
     if isinstance(cell.value, str):
         cell.data_type = "s"
-    cell.alignment = _WRAP
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _header(ws: Worksheet, names: list[str], widths: list[int]) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    font, fill = Font(bold=True, color=_HEADER_COLOURS[0]), PatternFill("solid", fgColor=_HEADER_COLOURS[1])
     for column, (name, width) in enumerate(zip(names, widths, strict=True), start=1):
         _put(ws, 1, column, name)
-        ws.cell(row=1, column=column).font = _HEADER_FONT
-        ws.cell(row=1, column=column).fill = _HEADER_FILL
+        ws.cell(row=1, column=column).font = font
+        ws.cell(row=1, column=column).fill = fill
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "A2"
 
 
 def _findings_sheet(ws: Worksheet, report: Report, lang: str) -> None:
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+
     keys = ["status", "year", "rule_id", "title", "tier", "subject", "level", "amount",
             "amount_kind", "reasons", "missing", "interps", "policy", "section", "quote",
             "source", "contacts", "notes"]
@@ -278,6 +285,8 @@ def _profile_sheet(ws: Worksheet, profile: Profile | None, report: Report, lang:
 
 
 def _summary_sheet(ws: Worksheet, report: Report, ruleset: RuleSet | None, lang: str) -> None:
+    from openpyxl.styles import Font
+
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 22
@@ -320,6 +329,8 @@ def workbook_bytes(report: Report, profile: Profile | None = None, *,
                    ruleset: RuleSet | None = None, lang: str = "zh") -> bytes:
     """The report as an .xlsx file: findings with reasons, the profile, and a summary sheet
     with the total, the ruleset version and the readings used."""
+    from openpyxl import Workbook
+
     book = Workbook()
     findings = book.active
     assert findings is not None

@@ -9,10 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from subsidy.evaluate import default_rules, evaluate
+from subsidy.findings import Report
+from subsidy.nearmiss import next_steps
+from subsidy.profile import Profile, field_label
+from subsidy.report_text import file_stem
 from subsidy.ruleset import RuleSet
+from subsidy.ui import page_text
 from subsidy.ui import profile_form as pf
-from subsidy.ui.i18n import colon, md, t
-from subsidy.ui.results import file_stem, render_results
+from subsidy.ui.i18n import colon, md, money_short, t
+from subsidy.ui.results import render_results
 from subsidy.ui.state import current_lang
 
 
@@ -45,7 +50,7 @@ def interpretation_panel(lang: str) -> tuple[tuple[str, str], ...]:
         st.session_state.setdefault(_interp_key(iid), interp.use)
     switched = [iid for iid, i in base.interpretations.items()
                 if st.session_state[_interp_key(iid)] != i.use]
-    title = t("interp_title", lang) + (f"（{len(switched)}）" if switched else "")
+    title = t("interp_title", lang) + (t("paren", lang, text=len(switched)) if switched else "")
     with st.expander(title, expanded=bool(switched)):
         st.caption(t("interp_intro", lang))
         for iid in sorted(base.interpretations):
@@ -80,6 +85,19 @@ def _on_example() -> None:
 
 def _on_check() -> None:
     st.session_state["ui.checked"] = True
+    st.session_state["ui.check_no"] = st.session_state.get("ui.check_no", 0) + 1
+
+
+def next_award_text(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> str | None:
+    """The nearest award not yet reached, in a few words, for the summary line."""
+    steps = next_steps(ruleset, profile)
+    if not steps:
+        return None
+    nearest = steps[0]
+    tier = nearest.step.title_en if lang == "en" else nearest.step.title
+    award = money_short(nearest.step.amount_wan, lang) if nearest.step.amount_wan is not None else ""
+    return t("next_award", lang, tier=tier, award=award, level=money_short(nearest.step.level_wan, lang),
+             figure=field_label(nearest.ladder.profile_field, lang))
 
 
 def toolbar(outcome: pf.FormOutcome, lang: str) -> None:
@@ -136,4 +154,6 @@ def render() -> None:
     ruleset = ruleset_for(readings)
     report = evaluate(outcome.profile, rules=ruleset)
     st.divider()
-    render_results(report, outcome.profile, ruleset, lang)
+    render_results(report, outcome.profile, ruleset, lang,
+                   next_award=next_award_text(report, outcome.profile, ruleset, lang))
+    page_text.scroll_to_results(st.session_state.get("ui.check_no", 0))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from subsidy import vocab
-from subsidy.money import format_wan, format_wan_both
+from subsidy.money_display import wan_full, wan_short
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -22,7 +22,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "language": ("语言 / Language", "语言 / Language"),
     "page_check": ("企业自查", "Self-check"),
     "page_catalogue": ("规则目录", "Rule catalogue"),
-    "page_review": ("审核 / Review", "审核 / Review"),
+    "page_review": ("审核", "Review"),
     "review_placeholder": (
         "审核页面尚未安装。它将用于核对申报清单与计算结果。",
         "The review page is not installed yet. It will check claim lists against the findings.",
@@ -136,6 +136,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "interp_reset": ("全部恢复默认", "Reset all to default"),
     # ---------------------------------------------------------------- results
     "run_check": ("开始核查", "Run the check"),
+    "summary_eligible": ("可获得 {n} 项，共 {total}", "{n} award(s) available, {total} in total"),
+    "summary_needs": ("需补充 {n} 项", "{n} need more information"),
+    "summary_next": ("最近的下一档：{what}", "nearest next award: {what}"),
+    "next_award": ("{tier}（{figure}达到 {level}，奖励 {award}）", "{tier} ({figure} of {level}, award {award})"),
+    "list_sep": ("；", "; "),
+    "paren": ("（{text}）", " ({text})"),
+    "full_stop": ("。", ". "),
     "fix_first": (
         "请先修改上面标出的问题，然后再核查。已填写的内容都已保留。",
         "Please fix the problems marked above first; everything entered is kept.",
@@ -281,19 +288,13 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
 
 
 def money(value: Decimal | None, lang: str = "zh") -> str:
-    """An amount for people: 万元 with 亿元 alongside where large (Chinese), RMB m in English."""
-    if value is None:
-        return "—"
-    if lang == "en":
-        return f"{format_wan(value, 'en')} ({format_wan(value)})"
-    return format_wan_both(value)
+    """An amount in full: "1,160万元", with 亿元 alongside where large; "RMB 11,600,000"."""
+    return wan_full(value, lang)
 
 
 def money_short(value: Decimal | None, lang: str = "zh") -> str:
-    """A compact amount for lists and chart labels: "500万元", "102亿元"."""
-    if value is None:
-        return "—"
-    return format_wan(value, "en") if lang == "en" else format_wan(value)
+    """A compact amount for lists and chart labels: "2,235万元", "102亿元", "RMB 22.35 m"."""
+    return wan_short(value, lang)
 
 
 def amount_text(value: Decimal | None, kind: str, lang: str = "zh") -> str:
@@ -313,6 +314,34 @@ _MD_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]<>#|$~"})
 def md(text: object) -> str:
     """Text made literal for ``st.markdown`` (no emphasis, links, tables or LaTeX by accident)."""
     return str(text).translate(_MD_SPECIAL)
+
+
+def quote(text: str, lang: str) -> None:
+    """A verbatim clause of a policy document. It exists only in Chinese: in the English page
+    it is marked as Chinese text (``lang="zh-CN"``), so a reader's tools (and the page's
+    language check) know it is the original, quoted on purpose."""
+    import html
+
+    import streamlit as st
+
+    if lang != "en":
+        st.markdown(f"> {md(text)}")
+        return
+    st.markdown(f'<blockquote lang="zh-CN">{html.escape(text)}</blockquote>', unsafe_allow_html=True)
+
+
+def names(title: str, items: list[str], lang: str) -> None:
+    """Proper names that exist only in Chinese (responsible units), as a caption; marked as
+    Chinese text in the English page, like :func:`quote`."""
+    import html
+
+    import streamlit as st
+
+    if lang != "en":
+        st.caption(f"{title}{colon(lang)}{md('、'.join(items))}")
+        return
+    body = ", ".join(f'<span lang="zh-CN">{html.escape(item)}</span>' for item in items)
+    st.caption(f"{html.escape(title)}: {body}", unsafe_allow_html=True)
 
 
 def colon(lang: str) -> str:
