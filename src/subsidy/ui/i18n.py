@@ -43,8 +43,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_title": ("企业奖补自查", "Award self-check"),
     "check_intro": (
         "第一步：填写或载入企业档案；第二步：点击「开始核查」。金额单位均为万元，可写作 1500、102亿 或 2300万。",
-        "Step 1: enter or load the company profile; step 2: press “Run the check”. "
-        "Amounts are in 万元 (10,000 yuan); you may also write 102亿 or 2300万.",
+        "Step 1: enter or load the company profile; step 2: press \"Run the check\". "
+        "Amounts are in units of 10,000 yuan: 1500 means RMB 15 million.",
     ),
     "example": ("示例企业", "Example company"),
     "load_example": ("载入示例", "Load example"),
@@ -63,12 +63,34 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # ---------------------------------------------------------------- form sections
     "sec_basics": ("企业基本信息", "Company basics"),
-    "sec_years": ("年度数据（万元）", "Yearly figures (万元)"),
+    "sec_years": ("年度数据（万元）", "Yearly figures (10,000 yuan)"),
     "sec_years_help": (
         "每年一行。可写 1500、1,500、102亿 或 2300万；空着表示未填写（相关奖励会显示“需补充信息”），不要填 0 代替未知。",
-        "One row per year. Write 1500, 1,500, 102亿 or 2300万; leave a cell empty when unknown "
-        "(awards needing it show “needs information”); never write 0 for unknown.",
+        "One row per year, amounts in 10,000 yuan: write 1500 or 1,500. Leave a cell empty when "
+        "unknown (awards needing it show \"needs information\"); never write 0 for unknown.",
     ),
+    "unit_wan": ("（万元）", " (10,000 yuan)"),
+    "add_year": ("添加年度", "Add a year"),
+    "add_year_help": (
+        "在表格末尾加一行，年份自动填为下一年；也可直接在表格最后的空行里填写。",
+        "Adds a row for the next year at the end of the table; you can also type into the table's last, empty row.",
+    ),
+    "paste_title": ("从 Excel 粘贴年度数据", "Paste yearly figures from a spreadsheet"),
+    "paste_help": (
+        "在 Excel 中选中含“年度、营业收入、主营业务收入、区级财政贡献”的单元格（可带表头，年份横排或竖排均可），复制后粘贴到下面。",
+        "In the spreadsheet, select the cells with year, revenue, main business revenue and "
+        "district fiscal contribution (with or without a header row; years down or across), copy, and paste below.",
+    ),
+    "paste_label": ("粘贴内容", "Pasted cells"),
+    "paste_placeholder": ("年度	营业收入	主营业务收入	区级财政贡献\n2020	1020000	1000000	2300",
+                          "Year	Revenue	Main business revenue	Contribution\n2020	1020000	1000000	2300"),
+    "paste_apply": ("填入表格", "Put into the table"),
+    "table_years": ("年度数据", "Yearly figures"),
+    "table_listings": ("上市情况", "Listings"),
+    "table_recognitions": ("认定与称号", "Recognitions"),
+    "table_talent_projects": ("高端人才项目", "Talent projects"),
+    "table_tech_upgrade_projects": ("技术改造项目", "Technology-upgrade projects"),
+    "table_incubator_yearly": ("孵化载体年度数据", "Incubator yearly figures"),
     "sec_history": ("此前最高收入与入库纳统", "Earlier peak and register entry"),
     "sec_history_help": (
         "“首次达到/突破”需要知道表中首年之前的最高收入；此前没有收入填 0。",
@@ -101,17 +123,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "18 characters; the check character is verified (GB 32100-2015). Optional.",
     ),
     "year_placeholder": ("例如 2019", "e.g. 2019"),
-    "money_placeholder": ("万元，例如 150000 或 15亿", "万元, e.g. 150000 or 15亿"),
-    "tech_revenue_col": ("各年地方新增财力（年份:万元）", "New local fiscal revenue (year:万元)"),
+    "money_placeholder": ("万元，例如 150000 或 15亿", "10,000 yuan, e.g. 150000"),
+    "tech_revenue_col": ("各年地方新增财力（年份:万元）", "New local fiscal revenue (year:10,000 yuan)"),
     "tech_revenue_help": (
         "例如 2020:50, 2021:60, 2022:70",
         "e.g. 2020:50, 2021:60, 2022:70",
     ),
     "programme_help": (
         "千人计划、百人计划、黄鹤英才，或其他计划的名称",
-        "千人计划, 百人计划, 黄鹤英才, or another programme's name",
+        "Thousand Talents, Hundred Talents, Yellow Crane Talents, or another programme's name",
     ),
-    "date_help": ("格式 YYYY-MM-DD，例如 2020-07-22", "As YYYY-MM-DD, e.g. 2020-07-22"),
+    "date_help": ("按 年-月-日 填写，例如 2020-07-22", "As year-month-day, e.g. 2020-07-22"),
     "incubator_rec": ("孵化器认定", "Incubator recognition"),
     "incubator_yearly": ("年度运营数据", "Yearly operating figures"),
     "row_problem": ("第 {row} 行「{label}」：{message}", "Row {row}, {label}: {message}"),
@@ -214,7 +236,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No revenue ladder applies to this company (district, sector or policy period).",
     ),
     "ladder_axis_year": ("年度", "Year"),
-    "ladder_axis_value": ("金额（亿元）", "Amount (亿元 = 100 m yuan)"),
+    "ladder_axis_value": ("金额（亿元）", "Amount (100 million yuan)"),
     "ladder_series": ("指标", "Figure"),
     "ladder_line": ("台阶", "Level"),
     "ladder_caption": (
@@ -229,7 +251,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # ---------------------------------------------------------------- catalogue
     "cat_title": ("规则目录", "Rule catalogue"),
     "cat_intro": (
-        "收录的每份政策文件及其每条奖励/扶持条款：期限、适用区域、金额、条件和原文。金额和门槛全部来自 rules/ 目录中的规则文件。",
+        "收录的每份政策文件及其每条奖励/扶持条款：期限、适用区域、金额、条件和原文。金额和门槛全部来自规则文件。",
         "Every policy document encoded and each of its award or support clauses: period, area, "
         "amount, conditions and verbatim text. All amounts and thresholds come from the rule "
         "files in rules/.",
@@ -253,7 +275,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cat_hit_collect": ("各档分别奖励", "each tier awarded"),
     "cat_view_source": ("查看原文：{name}", "View the source text: {name}"),
     "cat_source_missing": ("找不到原文文件 {name}。", "Source file {name} not found."),
-    "cat_interps": ("条文解释（INTERP）", "Readings (INTERP)"),
+    "cat_interps": ("条文解释", "Readings"),
     "cat_search": ("筛选（规则编号或标题）", "Filter (rule id or title)"),
     "cat_every": ("每", "per"),
     "cat_repeat": ("每跨越一个台阶（{start}起，每{step}）", "each further step ({start} on, every {step})"),

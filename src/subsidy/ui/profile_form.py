@@ -24,7 +24,7 @@ import streamlit as st
 from subsidy import vocab
 from subsidy.profile import Problem, Profile, dump_profile, field_label, validate_profile
 from subsidy.ui import form_model as fm
-from subsidy.ui.i18n import t
+from subsidy.ui.i18n import md, t
 from subsidy.ui.state import current_lang
 
 WIDGET = "pf."
@@ -104,6 +104,23 @@ def clear_form() -> None:
     for key in ("ui.loaded", "ui.left_out", "ui.load_error"):
         st.session_state.pop(key, None)
     st.session_state["ui.checked"] = False
+
+
+def add_year_row() -> None:
+    """The 添加年度 button: one more row, its year already filled in."""
+    import datetime as dt
+
+    set_rows("years", fm.next_year_row(current_rows("years"), dt.date.today().year - 1))
+
+
+def paste_years() -> None:
+    """Put cells copied from a spreadsheet into the years table (a pasted year's figures
+    replace that year's; the others stay)."""
+    rows, problems = fm.parse_pasted_years(st.session_state.get("ui.paste") or "")
+    st.session_state["ui.paste_problems"] = problems
+    if rows:
+        set_rows("years", fm.merge_years(current_rows("years"), rows))
+        st.session_state["ui.paste"] = ""
 
 
 @st.cache_data(show_spinner=False)
@@ -189,7 +206,7 @@ def _errors(outcome: FormOutcome, anchor: str, lang: str, show: bool) -> None:
     if not show:
         return
     for place, problem in outcome.at(anchor):
-        text = fm.reason_only(problem, lang)
+        text = fm.form_words(fm.reason_only(problem, lang))
         if place.row is not None:
             column = place.column or ""
             path = f"{fm.TABLES[anchor].path}[].{column}" if column else fm.TABLES[anchor].path
@@ -237,7 +254,7 @@ def _column_config(name: str, lang: str) -> dict[str, Any]:
         label = fm_label(f"{spec.path}[].{column.name}", lang)
         if column.kind == "money":
             config[column.name] = st.column_config.TextColumn(
-                f"{label}（万元）" if lang != "en" else f"{label} (万元)",
+                f"{label}{t('unit_wan', lang)}",
                 help=t("money_placeholder", lang))
         elif column.kind == "enum":
             table = ENUM_OPTIONS[column.name]
@@ -311,6 +328,17 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
         st.subheader(t("sec_years", lang))
         st.caption(t("sec_years_help", lang))
         _table("years", lang, outcome, show)
+        add, paste = st.columns([1, 3], vertical_alignment="top")
+        with add:
+            st.button(t("add_year", lang), on_click=add_year_row, icon=":material/add:",
+                      key="ui.add_year", help=t("add_year_help", lang))
+        with paste, st.expander(t("paste_title", lang), icon=":material/content_paste:"):
+            st.caption(t("paste_help", lang))
+            st.text_area(t("paste_label", lang), key="ui.paste", height=120,
+                         max_chars=fm.MAX_PASTE_CHARS, placeholder=t("paste_placeholder", lang))
+            st.button(t("paste_apply", lang), on_click=paste_years, key="ui.paste_apply")
+        for zh, en in st.session_state.get("ui.paste_problems") or []:
+            st.warning(md(en if lang == "en" else zh), icon=":material/content_paste_off:")
         st.markdown(f"**{t('sec_history', lang)}**")
         st.caption(t("sec_history_help", lang))
         one, two, three = st.columns(3)
@@ -318,15 +346,15 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
             _text("scale_entry_year", lang, outcome, show, placeholder=t("year_placeholder", lang))
         with two:
             _text("prior_peak_revenue_wan", lang, outcome, show,
-                  placeholder=t("money_placeholder", lang), suffix="（万元）" if lang != "en" else " (万元)")
+                  placeholder=t("money_placeholder", lang), suffix=t("unit_wan", lang))
         with three:
             _text("prior_peak_main_revenue_wan", lang, outcome, show,
-                  placeholder=t("money_placeholder", lang), suffix="（万元）" if lang != "en" else " (万元)")
+                  placeholder=t("money_placeholder", lang), suffix=t("unit_wan", lang))
 
     for name, title in (("listings", "sec_listings"), ("recognitions", "sec_recognitions"),
                         ("talent_projects", "sec_talent"), ("tech_upgrade_projects", "sec_tech")):
         count = _count(name)
-        heading = t(title, lang) + (f"（{count}）" if count else "")
+        heading = t(title, lang) + (t("paren", lang, text=count) if count else "")
         with _section(heading, outcome, [name], show, filled=count > 0):
             _table(name, lang, outcome, show)
 
@@ -364,10 +392,12 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
     general = outcome.at("general")
     if show and general:
         for _place, problem in general:
-            st.error(problem.message_en if lang == "en" else problem.message_zh, icon=":material/error:")
+            st.error(fm.form_words(problem.message_en if lang == "en" else problem.message_zh),
+                     icon=":material/error:")
 
 
 def problem_summary(outcome: FormOutcome, lang: str) -> None:
-    """All problems at once, above the form: one round trip to fix them all."""
-    lines = [f"- {p.message_en if lang == 'en' else p.message_zh}" for p in outcome.problems]
+    """All problems at once, above the form, each said where it is in the form's own words
+    (never a field code): one round trip to fix them all."""
+    lines = [f"- {md(fm.summary_line(p, outcome.form.row_maps, lang))}" for p in outcome.problems]
     st.error(t("problems_title", lang, n=len(outcome.problems)) + "\n" + "\n".join(lines), icon=":material/error:")
