@@ -25,6 +25,7 @@ from .findings import STATUS_ORDER, Finding, Report
 from .money import normalize
 from .money_display import wan_full
 from .profile import Profile, dump_profile, field_label
+from .report_text import missing_words
 from .ruleset import RuleSet
 
 if TYPE_CHECKING:  # openpyxl (with numpy and PIL) is loaded only when a workbook is built
@@ -116,6 +117,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "sheet_profile": ("企业档案", "Profile"),
     "sheet_summary": ("概要", "Summary"),
 }
+
+
+def _colon(lang: str) -> str:
+    return ": " if lang == "en" else "："
 
 
 def _w(key: str, lang: str) -> str:
@@ -258,7 +263,7 @@ def _findings_sheet(ws: Worksheet, report: Report, lang: str) -> None:
                 finding.amount_wan,
                 vocab.label(vocab.AMOUNT_KINDS, finding.amount_kind, lang),
                 "\n".join(_reason_lines(finding, lang)),
-                "\n".join(finding.missing),
+                "\n".join(missing_words(finding, lang)),
                 ", ".join(finding.interpretations),
                 finding.clause.policy_title,
                 finding.clause.section,
@@ -389,11 +394,12 @@ def _finding_html(finding: Finding, ruleset: RuleSet | None, report: Report, lan
         parts.append(f'<li class="{css}">{mark} {_e(text)}</li>')
     parts.append("</ul>")
     if finding.missing:
-        parts.append(f"<div><b>{_e(_w('missing', lang))}：</b>{_e('；'.join(finding.missing))}</div>")
+        sep = "; " if lang == "en" else "；"
+        parts.append(f"<div><b>{_e(_w('missing', lang))}{_colon(lang)}</b>{_e(sep.join(missing_words(finding, lang)))}</div>")
     parts.append(f"<blockquote>{_e(finding.clause.quote)}</blockquote>")
     notes = _notes(finding, lang)
     if notes:
-        parts.append(f'<div class="small"><b>{_e(_w("notes", lang))}：</b>{_e(" ".join(notes))}</div>')
+        parts.append(f'<div class="small"><b>{_e(_w("notes", lang))}{_colon(lang)}</b>{_e(" ".join(notes))}</div>')
     if finding.interpretations:
         shown = []
         for iid in finding.interpretations:
@@ -402,9 +408,9 @@ def _finding_html(finding: Finding, ruleset: RuleSet | None, report: Report, lan
             if ruleset is not None and iid in ruleset.interpretations:
                 text += f"（{getattr(ruleset.interpretations[iid], choice).label}）"
             shown.append(text)
-        parts.append(f'<div class="small"><b>{_e(_w("interps", lang))}：</b>{_e("；".join(shown))}</div>')
+        parts.append(f'<div class="small"><b>{_e(_w("interps", lang))}{_colon(lang)}</b>{_e("；".join(shown))}</div>')
     if finding.contacts:
-        parts.append(f'<div class="small"><b>{_e(_w("contacts", lang))}：</b>{_e("、".join(finding.contacts))}</div>')
+        parts.append(f'<div class="small"><b>{_e(_w("contacts", lang))}{_colon(lang)}</b>{_e("、".join(finding.contacts))}</div>')
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -460,7 +466,7 @@ def report_html(report: Report, profile: Profile | None = None, *,
         out.append(f"<h2>{_e(_w('checklist', lang))}</h2><ul>")
         seen: dict[str, list[str]] = {}
         for finding in needs:
-            for item in finding.missing:
+            for item in missing_words(finding, lang):
                 seen.setdefault(item, []).append(f"{finding.year or ''} {_title(finding, lang)}".strip())
         out += [f"<li>☐ {_e(item)} — {_e('；'.join(dict.fromkeys(whats)))}</li>" for item, whats in seen.items()]
         out.append("</ul>")
