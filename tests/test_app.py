@@ -57,6 +57,15 @@ def run_check(at: AppTest) -> AppTest:
     return at
 
 
+def open_form(at: AppTest) -> AppTest:
+    """Unfold the form below the results (it folds away after each check)."""
+    at.session_state["ui.form_open.zh"] = True
+    at.session_state["ui.form_open.en"] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def texts(elements: Any) -> list[str]:
     return [str(e.value) for e in elements]
 
@@ -134,7 +143,7 @@ def test_pasted_spreadsheet_cells_become_year_rows() -> None:
 
 
 def test_add_a_year_row_and_paste_on_the_page() -> None:
-    at = run_check(load_example(fresh_app(), "qiaokou-trading-group"))
+    at = open_form(run_check(load_example(fresh_app(), "qiaokou-trading-group")))
     at.button(key="ui.add_year").click().run()
     assert [r["year"] for r in at.session_state["tbl.years"]][-1] == "2022"
     at.text_area(key="ui.paste").set_value("年度\t营业收入\n2022\t120亿\n明年\t1")
@@ -177,6 +186,24 @@ def test_total_on_page_equals_contract_total(path: Path) -> None:
     rows = [line.strip("| ").split(" | ") for line in year_table.splitlines()[2:]]
     shown = {int(year): shown_wan(amount) for year, amount in rows}
     assert shown == {year: amount for year, amount in by_year.items()}
+
+
+def test_results_come_first_with_a_one_line_summary_and_the_form_folded() -> None:
+    path = ROOT / "examples/qiaokou-trading-group.json"
+    at = run_check(load_example(fresh_app(), path.stem))
+    report = evaluate(load_profile(path.read_bytes()))
+    groups = report.by_status()
+    summary = next(m.value for m in at.markdown if m.value.startswith("##### "))
+    from subsidy.money_display import wan_full
+
+    assert summary.replace("\\", "").startswith(
+        f"##### 可获得 {len(groups['eligible'])} 项，共 {wan_full(report.total_wan)}")
+    assert f"需补充 {len(groups['needs_info'])} 项" in summary
+    assert "最近的下一档" in summary
+    assert not any(w.key == "pf.name" for w in at.text_input)  # the form is folded away
+    assert any(e.label == "修改企业数据并重新核查" for e in at.expander)
+    open_form(at)
+    assert at.text_input(key="pf.name").value == report.company  # nothing was lost
 
 
 def test_reasons_clause_and_readings_are_shown_for_a_finding() -> None:
@@ -231,7 +258,8 @@ def test_invalid_entries_are_shown_next_to_their_fields_and_kept() -> None:
     at.selectbox(key="pf.district").set_value("硚口区")
     at.run()
     assert not at.error, texts(at.error)
-    assert at.metric and at.text_input(key="pf.name").value == "测试企业"
+    assert at.metric
+    assert at.text_input(key="pf.name").value == "测试企业"  # fixed in the open form: it stays open
 
 
 def test_a_partly_filled_block_opens_with_its_problems() -> None:
@@ -286,13 +314,18 @@ def test_upload_loads_the_profile_and_bad_json_is_refused_in_chinese() -> None:
     raw = (ROOT / "examples/wedz-manufacturer.json").read_bytes()
     at.file_uploader(key="ui.upload").upload("wedz.json", raw, "application/json").run()
     assert not at.exception, at.exception
+    assert at.metric  # the results come first
+    open_form(at)
     assert at.text_input(key="pf.name").value == "沌口示例汽车零部件制造有限公司"
     (metric,) = at.metric  # an uploaded profile is checked at once
     assert shown_wan(metric.value) == contract_total(ROOT / "examples/wedz-manufacturer.json")
 
     at = fresh_app()
     at.file_uploader(key="ui.upload").upload("bad.json", b'{"name": "x",', "application/json").run()
-    assert any("JSON 文本有误" in e for e in texts(at.error))
+    assert any("文件不是有效的 JSON：第 1 行第 14 列附近有错误" in e for e in texts(at.error))
+    assert not any("Expecting" in e for e in texts(at.error))
+    at.segmented_control(key="ui.lang").set_value("en").run()
+    assert any("not valid JSON: there is an error near line 1, column 14" in e for e in texts(at.error))
 
 
 def test_english_switch_translates_labels_and_keeps_figures() -> None:
@@ -311,7 +344,7 @@ def test_interpretation_switch_changes_the_result_and_is_reported() -> None:
     path = ROOT / "examples/wedz-manufacturer.json"
     switches = {"INTERP-WQB-2": "alternative"}
     assert contract_total(path, switches) != contract_total(path), "pick a switch that matters"
-    at = run_check(load_example(fresh_app(), path.stem))
+    at = open_form(run_check(load_example(fresh_app(), path.stem)))
     at.radio(key="interp.INTERP-WQB-2").set_value("alternative").run()
     (metric,) = at.metric
     assert shown_wan(metric.value) == contract_total(path, switches)

@@ -56,6 +56,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "clear": ("清空表单", "Clear the form"),
     "loaded": ("已载入：{name}", "Loaded: {name}"),
+    "edit_form": ("修改企业数据并重新核查", "Change the figures and check again"),
+    "json_bad_at": (
+        "文件不是有效的 JSON：第 {line} 行第 {column} 列附近有错误（请检查引号、逗号和括号是否成对）。",
+        "The file is not valid JSON: there is an error near line {line}, column {column} "
+        "(check that quotes, commas and brackets match).",
+    ),
+    "json_bad": ("文件不是有效的 JSON 文本。", "The file is not valid JSON text."),
     "upload_refused": ("上传的文件无法读取：", "The uploaded file cannot be read:"),
     "not_loaded": (
         "以下内容未能放入表单（请在表单中重新选择或填写）：",

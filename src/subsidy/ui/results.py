@@ -265,13 +265,17 @@ def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str
         st.info(f"{t('hints', lang)}{colon(lang)}{md((hint.text_en or hint.text) if lang == 'en' else hint.text)}",
                 icon=":material/lightbulb:")
     _checklist(report, lang)
+    # Tabs report which one is open, so the chart (Altair: the dearest element of the page)
+    # is drawn only while its tab is shown, not on every edit of the form.
     tab_findings, tab_ladder, tab_export = st.tabs(
-        [t("findings_title", lang), t("ladder_title", lang), t("export_title", lang)])
+        [t("findings_title", lang), t("ladder_title", lang), t("export_title", lang)],
+        key="ui.result_tabs", on_change="rerun")
     with tab_findings:
         _findings(report, ruleset, lang)
     with tab_ladder:
-        from subsidy.ui import charts  # Altair is loaded once results are shown, not before
+        if tab_ladder.open is not False:
+            from subsidy.ui import charts  # Altair is loaded when a chart is drawn, not before
 
-        charts.render_ladders(report, profile, ruleset, lang)
+            charts.render_ladders(report, profile, ruleset, lang)
     with tab_export:
         _exports(report, profile, ruleset, lang)

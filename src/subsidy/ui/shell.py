@@ -59,6 +59,7 @@ def _relabel_widgets() -> None:
     for key in list(st.session_state.keys()):
         if isinstance(key, str) and key.startswith(_RELABELLED):
             st.session_state[key] = st.session_state[key]
+    check_page.keep_form_open(current_lang())
 
 
 def main() -> None:
