@@ -8,6 +8,7 @@ the readings chosen on the self-check page), and the source texts from ``docs/so
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import streamlit as st
@@ -26,7 +27,7 @@ from subsidy.ruleset import (
     RuleSet,
     coerce_value,
 )
-from subsidy.ui.i18n import colon, md, money_short, t
+from subsidy.ui.i18n import colon, md, money_short, names, quote, t
 from subsidy.ui.state import current_lang
 
 SOURCES_DIR = Path(__file__).resolve().parents[3] / "docs" / "sources"
@@ -46,30 +47,49 @@ def describe(cond: Condition, rule: Rule, ruleset: RuleSet, lang: str) -> str:
                 return name if cond.op == "is_true" else f"{name}{colon(lang)}{t('no', lang)}"
             return f"{name}{colon(lang)}{t('yes' if cond.op == 'is_true' else 'no', lang)}"
         if cond.op in ("in", "not_in"):
-            values = "、".join(show(kind, coerce_value(kind, v), cond.field, lang) for v in cond.value)
+            shown = [show(kind, coerce_value(kind, v), cond.field, lang) for v in cond.value]
             if cond.label:
                 return cond.label
-            verb = ("∈" if cond.op == "in" else "∉")
-            return f"{name} {verb} {{{values}}}"
+            if lang == "en":
+                values = " or ".join(shown)
+                return f"{name} is {values}" if cond.op == "in" else f"{name} is not {values}"
+            values = "或".join(shown)
+            return f"{name}为{values}" if cond.op == "in" else f"{name}不是{values}"
         value = show(kind, coerce_value(kind, cond.value), cond.field, lang)
         return f"{name} {_SYMBOL[cond.op]} {value}"
     if isinstance(cond, AnyOf):
-        inner = "；".join(describe(c, rule, ruleset, lang) for c in cond.any)
+        inner = t("list_sep", lang).join(describe(c, rule, ruleset, lang) for c in cond.any)
         return f"{cond.label or t('cat_any', lang)}{colon(lang)}{inner}"
     if isinstance(cond, Choose):
         parts = []
         for branch in cond.choose:
-            then = "，".join(describe(c, rule, ruleset, lang) for c in branch.then)
+            then = (", " if lang == "en" else "，").join(describe(c, rule, ruleset, lang) for c in branch.then)
             if branch.when is not None:
-                parts.append(f"{t('cat_if', lang)} {describe(branch.when, rule, ruleset, lang)}，"
-                             f"{t('cat_then', lang)} {then}")
+                parts.append(f"{t('cat_if', lang)}{describe(branch.when, rule, ruleset, lang)}"
+                             f"{t('cat_then', lang)}{then}")
             else:
-                parts.append(f"{t('cat_otherwise', lang)} {then}")
-        return "；".join(parts)
+                parts.append(f"{t('cat_otherwise', lang)}{then}")
+        return t("list_sep", lang).join(parts)
     if isinstance(cond, After):
         other = ruleset.rules.get(cond.after)
         return cond.label or t("cat_after", lang, rule=other.title if other else cond.after)
     return str(cond)
+
+
+def window_text(policy: Policy, lang: str) -> str:
+    """The policy's period: "2019-01-01 至 2021-12-31" / "2019-01-01 to 2021-12-31"."""
+    window = policy.window
+    start = window.start.isoformat() if window.start else "…"
+    end = window.end.isoformat() if window.end else t("cat_open_end", lang)
+    return f"{start} {t('cat_to', lang)} {end}"
+
+
+def area_text(policy: Policy, lang: str) -> str:
+    """Where the policy applies, with the districts' names in the page's language."""
+    area = policy.area
+    if area.wuhan:
+        return t("cat_all_wuhan", lang)
+    return t("list_sep", lang).join(vocab.label(vocab.DISTRICTS, d, lang) for d in area.districts)
 
 
 def amount_lines(rule: Rule, ruleset: RuleSet, lang: str) -> list[str]:
@@ -115,16 +135,22 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
             return
     title = (policy.title_en if lang == "en" else policy.title)
     st.subheader(title)
+    issuer = (f'<span lang="zh-CN">{html.escape(policy.issuer)}</span>' if lang == "en"
+              else md(policy.issuer))  # a proper name, only in Chinese
     meta = [
-        f"**{t('cat_issuer', lang)}**{colon(lang)}{md(policy.issuer)}",
+        f"**{t('cat_issuer', lang)}**{colon(lang)}{issuer}",
         f"**{t('cat_issued', lang)}**{colon(lang)}{policy.issued.isoformat()}",
-        f"**{t('cat_window', lang)}**{colon(lang)}{md(policy.window.text())}",
-        f"**{t('cat_area', lang)}**{colon(lang)}{md(policy.area.text())}",
+        f"**{t('cat_window', lang)}**{colon(lang)}{md(window_text(policy, lang))}",
+        f"**{t('cat_area', lang)}**{colon(lang)}{md(area_text(policy, lang))}",
         f"**{t('cat_monetary', lang)}**{colon(lang)}{t('yes', lang) if policy.monetary else t('cat_monetary_no', lang)}",
     ]
-    st.markdown(" · ".join(meta))
+    st.markdown(" · ".join(meta), unsafe_allow_html=lang == "en")
     if policy.window_note:
-        st.caption(policy.window_note)
+        if lang == "en":  # the rule file's note quotes the document: shown as the Chinese original
+            st.caption(f'{t("cat_window_note", lang)}: <span lang="zh-CN">{html.escape(policy.window_note)}</span>',
+                       unsafe_allow_html=True)
+        else:
+            st.caption(md(policy.window_note))
     st.caption(f"{policy.id} · {t('source_doc', lang)} {policy.source}")
     with st.expander(t("cat_view_source", lang, name=policy.source)):
         text = source_text(policy.source)
@@ -150,16 +176,17 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
             if rule.once != "none":
                 facts.append(f"{t('cat_once', lang)}{colon(lang)}{t('cat_once_' + rule.once, lang)}")
             st.caption(" · ".join(facts))
-            st.markdown(f"**{t('clause', lang)}**（{md(rule.section)}）\n\n> {md(rule.quote)}")
+            st.markdown(f"**{t('clause', lang)}**{md(t('paren', lang, text=rule.section))}")
+            quote(rule.quote, lang)
             if rule.interpretations:
-                st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + "、".join(
-                    f"{iid}（{getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang)}）"
+                st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + t("list_sep", lang).join(
+                    f"{iid}{t('paren', lang, text=getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang))}"
                     for iid in rule.interpretations if iid in ruleset.interpretations))
             notes = rule.notes_en if lang == "en" and rule.notes_en else rule.notes
             if notes:
                 st.caption(" ".join(notes))
             if rule.contacts:
-                st.caption(f"{t('contacts', lang)}{colon(lang)}{'、'.join(rule.contacts)}")
+                names(t("contacts", lang), list(rule.contacts), lang)
     st.divider()
 
 
