@@ -101,16 +101,22 @@ def _gap_lines(ladder: Ladder, report: Report, lang: str) -> list[tuple[bool, st
     for finding in findings:
         icon = STATUS_ICONS[finding.status]
         if finding.status == "eligible":
+            tier = (finding.tier_title_en or finding.title_en) if lang == "en" else finding.tier_title
             lines.append((True, f"{icon} " + md(t(
-                "gap_latest_ok", lang, year=finding.year, tier=finding.tier_title or finding.title,
+                "gap_latest_ok", lang, year=finding.year, tier=tier or finding.title,
                 amount=money_short(finding.amount_wan, lang)))))
             continue
         open_reasons = [r for r in finding.reasons if r.passed is not True]
         texts = [f"{REASON_MARKS[r.passed]} {(r.text_en or r.text) if lang == 'en' else r.text}"
                  for r in open_reasons]
         year = f"{finding.year}: " if lang == "en" else f"{finding.year}年："
-        lines.append((False, f"{icon} " + md(year + "；".join(texts))))
+        lines.append((False, f"{icon} " + md(year + t("list_sep", lang).join(texts))))
     return lines
+
+
+def policy_title(ladder: Ladder, ruleset: RuleSet, lang: str) -> str:
+    policy = ruleset.policy_of(ladder.rule_id)
+    return (policy.title_en or policy.title) if lang == "en" else policy.title
 
 
 def render_ladders(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
@@ -128,8 +134,7 @@ def render_ladders(report: Report, profile: Profile, ruleset: RuleSet, lang: str
     st.markdown(f"**{t('gap_title', lang)}**")
     for ladder in found:
         title = ladder.title_en if lang == "en" else ladder.title
-        st.markdown(f"*{md(title)}*（{md(ladder.policy_title)}）" if lang != "en"
-                    else f"*{md(title)}* ({md(ladder.policy_title)})")
+        st.markdown(f"*{md(title)}*{md(t('paren', lang, text=policy_title(ladder, ruleset, lang)))}")
         gap = _gap_lines(ladder, report, lang)
         values = [v for y in profile.years if (v := getattr(y, ladder.profile_field, None)) is not None]
         latest = values[-1] if values else None
