@@ -136,7 +136,7 @@ def test_exports_say_what_to_provide_in_words_and_write_amounts_alike() -> None:
 
     assert wan_full(report.total_wan) in page and "," in wan_full(report.total_wan)
     english = report_html(report, lang="en")
-    assert "Please provide the district fiscal contribution" in english
+    assert "district fiscal contribution for 2018" in english and "years[]" not in english
     assert f"RMB {report.total_wan * 10_000:,}" in english
 
 

@@ -33,9 +33,18 @@ def _rule(data: dict, rule_id: str) -> dict:
 
 
 def test_project_rules_load():
+    """Every policy and rule written in rules/*.yaml is loaded, however many there are."""
     rules = default_rules()
-    assert len(rules.policies) == 5
-    assert {"qk.revenue_milestone", "wqb.industrial_revenue_milestone", "ja2.talent_nomination"} <= set(rules.rules)
+    written_policies, written_rules = set(), set()
+    for path in sorted(RULES.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if data.get("policy"):
+            written_policies.add(data["policy"]["id"])
+        written_rules |= {rule["id"] for rule in data.get("rules") or []}
+    assert written_policies and written_rules
+    assert set(rules.policies) == written_policies
+    assert set(rules.rules) == written_rules
+    assert all(rules.rule_policy[rid] in written_policies for rid in written_rules)
     assert rules.version.startswith("sha256:")
 
 

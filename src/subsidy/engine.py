@@ -27,26 +27,14 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
 
+from .conditions import Condition
 from .facts import Fact, date_number
-from .fields import BY_SUBJECT, COMMON, field
-from .money import ratio_to_ppm, to_fen
-from .ruleset import (
-    RELAXED,
-    After,
-    AnyOf,
-    Choose,
-    Compare,
-    Condition,
-    Policy,
-    Rule,
-    RuleSet,
-    coerce_value,
-)
+from .fields import BY_SUBJECT, COMMON
+from .ruleset import Policy, Rule, RuleSet
 
 Match = tuple[str, str, str]
 """(rule id, tier id, fact id)."""
@@ -85,15 +73,6 @@ KINDS = field_kinds()
 # ------------------------------------------------------------------ compiling
 
 
-def _engine_value(kind: str, value: Any) -> Any:
-    value = coerce_value(kind, value)
-    if kind == "money":
-        return to_fen(value)
-    if kind == "ratio":
-        return ratio_to_ppm(Decimal(value))
-    return value
-
-
 def _or(items: list[dict]) -> dict:
     return items[0] if len(items) == 1 else {"$or": items}
 
@@ -102,58 +81,10 @@ def _and(items: list[dict]) -> dict:
     return items[0] if len(items) == 1 else {"$and": items}
 
 
-def _compare(subject: str, cond: Compare, negate: bool = False, relax: bool = False) -> dict:
-    spec = field(subject, cond.field)
-    assert spec is not None
-    name, op = cond.field, cond.op
-    if relax and op in RELAXED:
-        op = RELAXED[op]
-    if op in ("first_reach", "first_exceed"):
-        if negate:
-            raise ValueError("a first_reach test cannot stand in a `when`")
-        level = _engine_value("money", cond.value)
-        at, before = ("$gte", "$lt") if op == "first_reach" else ("$gt", "$lte")
-        return _and([{at: {name: level}}, {before: {f"{name}__prior": level}},
-                     {f"{name}__complete": True}])
-    if op in ("is_true", "is_false"):
-        truth = (op == "is_true") != negate
-        return {name: truth}
-    if op in ("in", "not_in"):
-        values = [_engine_value(spec.kind, v) for v in cond.value]
-        inside = (op == "in") != negate
-        if inside:
-            return _or([{name: v} for v in values])
-        return _and([{"$ex": {name: 1}}] + [{"$neq": {name: v}} for v in values])
-    flipped = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
-    if negate:
-        op = flipped[op]
-    value = _engine_value(spec.kind, cond.value)
-    if op == "==":
-        return {name: value}
-    dr_op = {">=": "$gte", ">": "$gt", "<=": "$lte", "<": "$lt", "!=": "$neq"}[op]
-    return {dr_op: {name: value}}
-
-
 def compile_condition(subject: str, cond: Condition, relax: bool = False) -> dict | None:
-    """A condition as a durable_rules expression (None for `after`, which is a join).
-
-    ``relax`` reads "first reaching/exceeding" as plain reaching/exceeding (for `met: level`).
-    """
-    if isinstance(cond, Compare):
-        return _compare(subject, cond, relax=relax)
-    if isinstance(cond, AnyOf):
-        return _or([c for c in (compile_condition(subject, s, relax) for s in cond.any) if c])
-    if isinstance(cond, Choose):
-        branches, earlier = [], []
-        for branch in cond.choose:
-            then = [c for c in (compile_condition(subject, s, relax) for s in branch.then) if c]
-            if branch.when is not None:
-                branches.append(_and(earlier + [_compare(subject, branch.when)] + then))
-                earlier.append(_compare(subject, branch.when, negate=True))
-            else:
-                branches.append(_and(earlier + then) if earlier + then else {"$ex": {"kind": 1}})
-        return _or(branches)
-    return None
+    """A condition as a durable_rules expression (None for `after`, which is a join): each
+    kind compiles itself (:mod:`subsidy.conditions`)."""
+    return cond.to_durable(subject, relax)
 
 
 def compile_area(policy: Policy) -> dict:
@@ -184,6 +115,8 @@ class CompiledRuleset:
     definition: dict
     chained: frozenset[str]
     """Rules whose matches are asserted back as ``award`` facts for `after:` joins."""
+    precompute: dict[str, list[Any]]
+    """By subject, the conditions whose engine test reads a figure computed on the fact."""
 
 
 def _action(rule_id: str, tier_id: str, chained: bool) -> Callable[[Any], None]:
@@ -226,16 +159,13 @@ def _opened(c) -> None:
     """The session rule's action: nothing to do; matching is what creates the session."""
 
 
-def _join(cond: After) -> dict:
-    kind = "award" if cond.met == "awarded" else "level"
-    test = [{"fact_kind": kind}, {"rule_id": cond.after}, {"year": {"f": "year"}}]
-    if cond.tier:
-        test.append({"tier": cond.tier})
-    return _and(test)
-
-
 def _tests(subject: str, conditions: list[Condition], relax: bool = False) -> list[dict]:
     return [c for c in (compile_condition(subject, s, relax) for s in conditions) if c]
+
+
+PRIOR = "#prior"
+"""Suffix of the tier id a match carries when it is an earlier event outside the window,
+compiled for rules whose one-time award counts every earlier event (``once_counts: ever``)."""
 
 
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
@@ -244,22 +174,29 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
     Rules another rule chains on get, besides their own rules, either an ``award`` fact on
     each match (``met: awarded``) or a separate "level" rule per tier named in a chain
     (``met: level``) whose action asserts a ``level`` fact; the chaining rule joins on it.
+    A rule whose one-time award counts earlier events (``once_counts: ever``) gets a copy of
+    each tier without the window: its matches are the earlier events that use the award up.
     """
-    afters = [cond for rule in ruleset.rules.values() for cond in rule.all_conditions()
-              if isinstance(cond, After)]
+    afters = [cond for rule in ruleset.rules.values() for cond in rule.afters()]
     chained = frozenset(c.after for c in afters if c.met == "awarded")
     levels = sorted({(c.after, c.tier) for c in afters if c.met == "level" and c.tier})
     definition: dict[str, dict] = {}
     for rule in ruleset.rules.values():
         policy = ruleset.policy_of(rule.id)
+        own = _tests(rule.subject, rule.select) + _tests(rule.subject, rule.conditions)
         base = [{"fact_kind": rule.subject}, compile_area(policy), *compile_window(policy)]
-        base += _tests(rule.subject, rule.select) + _tests(rule.subject, rule.conditions)
         for tier in rule.all_tiers():
-            patterns: list[dict] = [{"f": _and(base + _tests(rule.subject, tier.conditions))}]
-            joins = [c for c in [*rule.conditions, *tier.conditions] if isinstance(c, After)]
-            patterns += [{f"a{i}": _join(cond)} for i, cond in enumerate(joins)]
+            tier_tests = _tests(rule.subject, tier.conditions)
+            patterns: list[dict] = [{"f": _and(base + own + tier_tests)}]
+            joins = [c for c in [*rule.conditions, *tier.conditions] if getattr(c, "tag", "") == "after"]
+            patterns += [{f"a{i}": cond.join()} for i, cond in enumerate(joins)]
             definition[f"{rule.id}#{tier.id}"] = {
                 "all": patterns, "run": _action(rule.id, tier.id, rule.id in chained)}
+            if rule.once_counts == "ever" and policy.window.start is not None:
+                before = [{"fact_kind": rule.subject}, *_before_window(policy)]
+                definition[f"{rule.id}#{tier.id}{PRIOR}"] = {
+                    "all": [{"f": _and(before + own + tier_tests)}, *patterns[1:]],
+                    "run": _action(rule.id, tier.id + PRIOR, False)}
     for rule_id, tier_id in levels:
         rule = ruleset.rules[rule_id]
         tier = next(t for t in rule.all_tiers() if t.id == tier_id)
@@ -271,7 +208,21 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
     digest = hashlib.sha256(
         json.dumps({k: v["all"] for k, v in definition.items()}, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
-    return CompiledRuleset(name=f"subsidy_{digest}", definition=definition, chained=chained)
+    precompute: dict[str, list[Any]] = {}
+    for rule in ruleset.rules.values():
+        for cond in rule.walk():
+            if cond.precomputes and cond not in precompute.setdefault(rule.subject, []):
+                precompute[rule.subject].append(cond)
+    return CompiledRuleset(name=f"subsidy_{digest}", definition=definition, chained=chained,
+                           precompute=precompute)
+
+
+def _before_window(policy: Policy) -> list[dict]:
+    """Events before the policy's window starts (by date when dated, else by year)."""
+    start = policy.window.start
+    assert start is not None
+    return [_or([_and([{"$ex": {"date": 1}}, {"$lt": {"date": date_number(start)}}]),
+                 _and([{"$nex": {"date": 1}}, {"$lt": {"event_year": start.year}}])])]
 
 
 def _register(compiled: CompiledRuleset) -> None:
@@ -299,7 +250,12 @@ def compiled_for(ruleset: RuleSet) -> CompiledRuleset:
 def run(ruleset: RuleSet, facts: Iterable[Fact]) -> set[Match]:
     """Assert the facts in a fresh session; return every (rule, tier, fact) that fired."""
     compiled = compiled_for(ruleset)
-    engine_facts = [fact.engine_form(KINDS) for fact in facts]
+    engine_facts = []
+    for fact in facts:
+        data = fact.engine_form(KINDS)
+        for cond in compiled.precompute.get(fact.subject, ()):
+            data.update(cond.precompute(fact))
+        engine_facts.append(data)
     with _LOCK:
         _register(compiled)
         sid = f"s{next(_SESSION_IDS)}"

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from . import engine, vocab
+from .conditions import After
 from .explain import Brief, Explainer, Judgement, and_all
 from .facts import Fact, derive_facts
 from .findings import Clause, Finding, Hint, Reason, Report
 from .money import format_wan, normalize
 from .profile import Profile
-from .ruleset import After, Rule, RuleSet, load_rules
+from .ruleset import Rule, RuleSet, load_rules
 
 
 @lru_cache(maxsize=8)
@@ -45,7 +46,7 @@ def evaluate(profile: Profile, *, rules: RuleSet | None = None,
     ruleset = rules or default_rules()
     if switches:
         ruleset = ruleset.with_switches({**ruleset.readings, **switches})
-    facts = derive_facts(profile, year)
+    facts = derive_facts(profile, year, ruleset.offsets)
     matches = engine.run(ruleset, facts)
     findings = _Decider(ruleset, facts, matches).decide()
     if year is not None:
@@ -72,11 +73,16 @@ class _Decider:
         self.facts = sorted(facts, key=lambda f: (f.year, f.id))
         self.matches = matches
         self.by_subject: dict[str, list[Fact]] = {}
+        self.fact_by_id = {fact.id: fact for fact in self.facts}
         for fact in self.facts:
             self.by_subject.setdefault(fact.subject, []).append(fact)
         self.matched: dict[str, set[tuple[str, int]]] = {}
-        """(tier, year) whose conditions all held, per rule — what `met: awarded` chains on,
-        as the engine's ``award`` facts are asserted on the same matches."""
+        """(tier, year) the engine matched, per rule — what `met: awarded` chains on, as the
+        engine's ``award`` facts are asserted on the same matches."""
+        self.awarded: dict[tuple[str, str], Finding] = {}
+        self.found: dict[tuple[str, str], Finding] = {}
+        """The first finding of each (rule id, fact id), whatever its status."""
+        """Eligible findings by (rule id, fact id): what a matching award (配套) matches."""
 
     def chain(self, cond: After, explainer: Explainer) -> Judgement:
         """Judge an `after:` condition for the explainer's fact (same company and year)."""
@@ -106,7 +112,8 @@ class _Decider:
     def _ordered_rules(self) -> list[Rule]:
         """Rules another rule chains on (`after:`) are decided first."""
         rules = list(self.rs.rules.values())
-        needs = {r.id: {c.after for c in r.all_conditions() if isinstance(c, After)} for r in rules}
+        needs = {r.id: {c.after for c in r.afters()} | {t.matches for t in r.tiers if t.matches}
+                 for r in rules}
         ordered: list[Rule] = []
         placed: set[str] = set()
         while len(ordered) < len(rules):
@@ -121,7 +128,8 @@ class _Decider:
         for rule in self._ordered_rules():
             out.extend(self._rule(rule))
         self._apply_groups(out)
-        return out
+        # A support measure is shown only where its area and period fit the company.
+        return [f for f in out if not (f.amount_kind == "none" and f.status == "not_applicable")]
 
     # -------------------------------------------------------------- per rule
 
@@ -133,22 +141,36 @@ class _Decider:
         if rule.award.note:
             notes.append(rule.award.note)
             notes_en.append(rule.award.note_en or rule.award.note)
+        if policy.reliability_note:
+            notes.append("本条依据转载文本，以官方原文为准。")
+            notes_en.append("Built on a reposted text; the official text prevails.")
         return dict(
-            rule_id=rule.id, policy_id=policy.id, year=fact.year, title=rule.title,
+            rule_id=rule.id, policy_id=policy.id, year=fact.year + rule.year_offset, title=rule.title,
             title_en=rule.title_en, amount_kind=rule.award.kind, subject=fact.label,
-            level="city" if policy.area.wuhan else "district",
+            level=self.rs.level_of(rule.id), payer=rule.payer or policy.payer, event=fact.id,
             interpretations=list(rule.interpretations),
             clause=Clause(quote=rule.quote, section=rule.section, policy_title=policy.title,
-                          source=policy.source),
+                          source=policy.source, doc_number=policy.doc_number,
+                          heading=rule.heading, source_line=rule.source_line,
+                          reliability=policy.reliability_note),
             contacts=list(rule.contacts), notes=notes, notes_en=notes_en,
         )
 
     def _rule(self, rule: Rule) -> list[Finding]:
         policy = self.rs.policy_of(rule.id)
         fired = engine.rule_matches(rule, self.matches)
+        prior = {(t.removesuffix(engine.PRIOR), fid) for t, fid in fired if t.endswith(engine.PRIOR)}
+        fired -= {(t + engine.PRIOR, fid) for t, fid in prior}
         tiers = rule.all_tiers()
         findings: list[Finding] = []
-        granted: dict[str, int] = {}
+        granted: dict[str, tuple[int, bool]] = {}
+        """One-time scopes used up: scope → (year, whether it was before the window)."""
+        for tier_id, fid in sorted(prior, key=lambda p: self.fact_by_id[p[1]].year):
+            fact = self.fact_by_id[fid]
+            tier = next(t for t in tiers if t.id == tier_id)
+            scope = self._scope(rule, tier, fact)
+            if scope is not None and scope not in granted:
+                granted[scope] = (fact.year, True)
         for fact in self.by_subject.get(rule.subject, []):
             quick = Explainer(fact, self.chain, words=False)
             if quick.judge_all(rule.select).value is not True:
@@ -184,8 +206,10 @@ class _Decider:
             else:
                 judged = [(tier, and_all([common_quick, quick.judge_all(tier.conditions)])) for tier in tiers]
             self._check(rule, fact, fired, [t.id for t, j in judged if j.value is True])
-            self.matched.setdefault(rule.id, set()).update(
-                (t.id, fact.year) for t, j in judged if j.value is True)
+            decided = {t for t, fid in fired if fid == fact.id}  # the engine's matches decide
+            judged = [(t, j if (t.id in decided) == (j.value is True) else Judgement(True, j.reasons))
+                      for t, j in judged]
+            self.matched.setdefault(rule.id, set()).update((t, fact.year) for t in decided)
 
             common_fails = common_quick.value is False
 
@@ -224,29 +248,43 @@ class _Decider:
         if award.kind == "pass_through":
             value = fact.get(award.field)
             return (normalize(value) if value is not None else None), None
+        if award.kind == "minimum" and tier.matches:
+            matched = self.awarded.get((tier.matches, fact.id))
+            if matched is None or matched.amount_wan is None or award.ratio is None:
+                return None, None
+            total = normalize(matched.amount_wan * award.ratio)
+            ratio = f"{normalize(award.ratio)}:1"
+            return total, Judgement(True, [Reason(
+                text=f"按「{matched.title}」{format_wan(matched.amount_wan)}的{ratio}配套，不低于{format_wan(total)}",
+                text_en=f"Matching {matched.rule_id} at {ratio}: at least {format_wan(total, 'en')}",
+                passed=True)])
         return None, None
 
     def _from_tiers(self, rule: Rule, fact: Fact, base: dict, judged: list[tuple],
-                    granted: dict[str, int], in_words: Callable[[Any], Judgement],
+                    granted: dict[str, tuple[int, bool]], in_words: Callable[[Any], Judgement],
                     common_fails: bool = False) -> list[Finding]:
         """Findings from the tiers' quick judgements; only the tiers shown are put in words."""
         true = [(t, j) for t, j in judged if j.value is True]
         if true:
             chosen = true[:1] if rule.hit_policy == "highest" else true
             out = []
-            for tier, _ in chosen:
-                reasons = list(in_words(tier).reasons)
+            for tier, words in self._per_step(rule, fact, chosen):
+                reasons = list(in_words(words).reasons)
                 amount, extra = self._amount(rule, tier, fact)
                 if extra:
                     reasons += extra.reasons
                 status = "eligible"
                 missing: list[str] = []
-                if amount is None and rule.award.kind == "pass_through":
+                matched = self.found.get((tier.matches, fact.id)) if tier.matches else None
+                if matched is not None and matched.status in ("not_eligible", "not_applicable"):
+                    status, amount = "not_eligible", None
+                    reasons.append(Reason(
+                        text=f"「{matched.title}」未获得，无从配套", passed=False,
+                        text_en=f"{matched.rule_id} is not awarded: nothing to match"))
+                elif amount is None and rule.award.kind in ("pass_through", "minimum"):
                     status = "needs_info"
-                    spec_field = rule.award.field
-                    missing = ["tech_upgrade_projects[].new_local_fiscal_revenue_wan（地方新增财力）"]
-                    reasons.append(Reason(text=f"{fact.year}年地方新增财力未填写", passed=None,
-                                          field=spec_field, missing=missing[0]))
+                    reasons.append(self._amount_missing(rule, tier, fact))
+                    missing = [reasons[-1].missing or ""]
                 notes, notes_en = list(base["notes"]), list(base["notes_en"])
                 if rule.hit_policy == "highest" and len(true) > 1:
                     others = "、".join(t.title for t, _ in true[1:])
@@ -258,15 +296,25 @@ class _Decider:
                     if scope in granted:
                         status = "not_eligible"
                         amount = None  # not awarded: no amount, like every not-eligible finding
+                        when, before = granted[scope]
                         reasons.append(Reason(
-                            text=f"本奖励为一次性奖励，已于{granted[scope]}年获得",
-                            text_en=f"One-time award, already granted in {granted[scope]}", passed=False))
+                            text=f"本奖励为一次性奖励，已于{when}年获得" if not before else
+                                 f"本奖励为一次性奖励：此前已于{when}年发生（早于本政策期限），不属于首次，不再奖励",
+                            text_en=f"One-time award, already granted in {when}" if not before else
+                                    f"One-time award: the same event already happened in {when}, "
+                                    "before the policy's period", passed=False))
                     else:
-                        granted[scope] = fact.year
-                out.append(Finding(**{**base, "notes": notes, "notes_en": notes_en},
-                                   status=status, amount_wan=amount,
-                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
-                                   reasons=reasons, missing=missing))
+                        granted[scope] = (fact.year, False)
+                finding = Finding(**{**base, "notes": notes, "notes_en": notes_en,
+                                     "year": _paid_in(rule, tier, fact)},
+                                  status=status, amount_wan=amount,
+                                  tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                                  tier_title_en=tier.title_en, reasons=reasons, missing=missing,
+                                  **_missing_words(reasons))
+                if status == "eligible":
+                    self.awarded[(rule.id, fact.id)] = finding
+                self.found.setdefault((rule.id, fact.id), finding)
+                out.append(finding)
             return out
         unknown = [(t, j) for t, j in judged if j.value is None]
         if unknown:
@@ -275,14 +323,18 @@ class _Decider:
             out = []
             for tier, _ in pending:
                 judgement = in_words(tier)
+                tier = self._shown_tier(rule, tier, fact)
                 amount, _ = self._amount(rule, tier, fact)
                 missing = sorted({r.missing for r in judgement.reasons if r.missing})
-                out.append(Finding(**base, status="needs_info", amount_wan=amount,
-                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
-                                   reasons=judgement.reasons, missing=missing))
+                out.append(Finding(**{**base, "year": _paid_in(rule, tier, fact)},
+                                   status="needs_info", amount_wan=amount,
+                                   tier=None if tier.id == "-" else tier.id, tier_title=tier.title,
+                                   tier_title_en=tier.title_en, reasons=judgement.reasons,
+                                   missing=missing, **_missing_words(judgement.reasons)))
             return out
         tier = min(reversed(judged), key=_closeness)[0]
         reasons = in_words(tier).reasons
+        tier = self._shown_tier(rule, tier, fact)
         if rule.not_covered:
             reasons = reasons + [Reason(text=rule.not_covered, text_en=rule.not_covered_en or "",
                                         passed=False)]
@@ -301,12 +353,54 @@ class _Decider:
                         tier=None if tier.id == "-" else tier.id, tier_title=tier.title, tier_title_en=tier.title_en,
                         reasons=reasons)]
 
+    def _per_step(self, rule: Rule, fact: Fact, chosen: list[tuple]) -> list[tuple]:
+        """(tier shown, tier judged) pairs: a step ladder gives one finding per step passed
+        (only the highest under "highest tier only"), highest first."""
+        out = []
+        for tier, _ in chosen:
+            steps = rule.steps_of(tier)
+            if steps is None or rule.repeat is None:
+                out.append((tier, tier))
+                continue
+            levels = steps.crossed(fact) or []
+            if rule.hit_policy == "highest":
+                levels = levels[-1:]
+            out += [(rule.repeat.tier_at(level), tier) for level in reversed(levels)]
+        return out
+
+    def _shown_tier(self, rule: Rule, tier, fact: Fact):
+        """The tier a finding names: for a step ladder, the next step still to pass."""
+        steps = rule.steps_of(tier)
+        if steps is None or rule.repeat is None:
+            return tier
+        return rule.repeat.tier_at(steps.next_level(fact))
+
+    def _amount_missing(self, rule: Rule, tier, fact: Fact) -> Reason:
+        """Why an award's amount cannot be given yet (a figure to fill in, or the matched award)."""
+        award = rule.award
+        if award.kind == "minimum" and tier.matches:
+            other = self.rs.rules[tier.matches]
+            return Reason(text=f"配套金额须以「{other.title}」的金额为准，该奖励尚未确定",
+                          text_en=f"The matching amount follows {tier.matches}, not yet determined",
+                          passed=None, missing=f"{tier.matches}（{other.title}）",
+                          missing_text=f"须先确定「{other.title}」的金额",
+                          missing_text_en=f"The amount of {tier.matches} must be known first")
+        spec = self.rs.vocabulary.field(rule.subject, award.field or "")
+        label = spec.zh if spec else (award.field or "")
+        source = f"{spec.source}（{spec.zh}）" if spec else (award.field or "")
+        return Reason(text=f"{fact.year}年{label}未填写", passed=None, field=award.field,
+                      text_en=f"{spec.en if spec else award.field} for {fact.year}: missing",
+                      missing=source, missing_text=f"请补充{fact.label}的{label}",
+                      missing_text_en=f"Please add {spec.en if spec else award.field} for {fact.year}")
+
     def _scope(self, rule: Rule, tier, fact: Fact) -> str | None:
         if rule.once == "company":
             return rule.id
         if rule.once == "tier":
             return f"{rule.id}#{tier.id}"
         if rule.once == "subject":
+            if rule.once_by:
+                return f"{rule.id}@{rule.once_by}={fact.get(rule.once_by)}"
             return f"{rule.id}@{fact.key}"
         return None
 
@@ -320,19 +414,43 @@ class _Decider:
                         f.interpretations.append(iid)
             if group.hit_policy != "highest":
                 continue
-            by_year: dict[int | None, list[Finding]] = {}
+            by_event: dict[Any, dict[str, list[Finding]]] = {}
             for f in members:
                 if f.status == "eligible":
-                    by_year.setdefault(f.year, []).append(f)
-            for same in by_year.values():
-                same.sort(key=lambda f: f.amount_wan or Decimal(0), reverse=True)
-                for loser in same[1:]:
-                    loser.status = "not_eligible"
-                    loser.amount_wan = None
-                    loser.reasons.append(Reason(
-                        text=f"与「{same[0].title}」属同一事件，按就高原则不重复享受",
-                        text_en=f"Same event as {same[0].rule_id}; only the higher award applies",
-                        passed=False))
+                    key = f.event if group.same == "event" else f.year
+                    by_event.setdefault(key, {}).setdefault(f.rule_id, []).append(f)
+            for rules in by_event.values():
+                if len(rules) < 2:
+                    continue
+                # The rule paying more for this event wins; ties go to the first listed.
+                totals = {rid: sum((f.amount_wan or Decimal(0) for f in fs), Decimal(0))
+                          for rid, fs in rules.items()}
+                order = {rid: i for i, rid in enumerate(group.rules)}
+                winner = max(rules, key=lambda rid: (totals[rid], -order[rid]))
+                title = rules[winner][0].title
+                for rid, fs in rules.items():
+                    if rid == winner:
+                        continue
+                    for loser in fs:
+                        loser.status = "not_eligible"
+                        loser.amount_wan = None
+                        loser.reasons.append(Reason(
+                            text=f"与「{title}」属同一事件，按就高原则不重复享受",
+                            text_en=f"Same event as {winner}; only the higher award applies",
+                            passed=False))
+
+
+def _paid_in(rule: Rule, tier, fact: Fact) -> int:
+    """The year an award is paid: the event's, shifted by the tier's or the rule's offset."""
+    offset = tier.year_offset if tier.year_offset is not None else rule.year_offset
+    return fact.year + offset
+
+
+def _missing_words(reasons: list) -> dict[str, list[str]]:
+    """What to provide, in words, from the reasons that are unknown (no repeats)."""
+    zh = list(dict.fromkeys(r.missing_text for r in reasons if getattr(r, "missing_text", None)))
+    en = list(dict.fromkeys(r.missing_text_en for r in reasons if getattr(r, "missing_text_en", None)))
+    return {"missing_text": zh, "missing_text_en": en}
 
 
 def _closeness(item: tuple) -> tuple:
@@ -349,7 +467,7 @@ def _closeness(item: tuple) -> tuple:
 
 def scale_hints(ruleset: RuleSet, profile: Profile, facts: list[Fact]) -> list[Hint]:
     """Revenue meets the national 规上/限上 line but the company has not entered the register."""
-    entered = profile.scale_entry_year
+    entered = profile.entries() or None
     hints: list[Hint] = []
     for fact in facts:
         if fact.subject != "company_year" or entered is not None:

@@ -12,10 +12,12 @@ Facts know no thresholds; those live in ``rules/``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from . import vocab
 from .money import ratio_to_ppm, to_fen
 from .profile import Profile
 
@@ -39,15 +41,6 @@ class History:
         if self.prior_peak is not None:
             values.append(self.prior_peak)
         return max(values) if values else None
-
-    def first_at_or_above(self, level: Decimal, strict: bool = False) -> str | None:
-        """Where the figure already reached (or exceeded) ``level`` before: "2019年" or "此前最高"."""
-        for year, value in self.earlier:
-            if value is not None and (value > level if strict else value >= level):
-                return f"{year}年"
-        if self.prior_peak is not None and (self.prior_peak > level if strict else self.prior_peak >= level):
-            return "此前年度"
-        return None
 
 
 @dataclass
@@ -96,7 +89,7 @@ class Fact:
         for name, value in self.values.items():
             if value is None:
                 continue
-            kind = kinds.get(name)
+            kind = kinds.get(name.partition("@")[0])
             if kind == "money":
                 out[name] = to_fen(value)
             elif kind == "ratio":
@@ -117,10 +110,16 @@ def date_number(date: dt.date) -> int:
 
 
 def as_of_year(profile: Profile, year: int | None = None) -> int:
-    """The year company-level support measures are judged for."""
+    """The year company-level support measures are judged for: the one asked for, else the
+    latest year the profile speaks of (its figures or any event), else this year."""
     if year is not None:
         return year
     years = [y.year for y in profile.years]
+    years += [e.year for e in profile.entries()] + [r.year for r in profile.recognitions]
+    years += [listing.date.year for listing in profile.listings]
+    years += [p.year for p in profile.talent_projects]
+    if profile.incubator is not None:
+        years += [row.year for row in profile.incubator.yearly]
     return max(years) if years else dt.date.today().year
 
 
@@ -137,61 +136,70 @@ def _history(series: list[tuple[int, Decimal | None]], index: int, peak: Decimal
                    missing_years=missing)
 
 
-def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
-    """Every fact the profile supports, in a stable order."""
+def derive_facts(profile: Profile, year: int | None = None,
+                 offsets: Iterable[tuple[str, str]] = ()) -> list[Fact]:
+    """Every fact the profile supports, in a stable order.
+
+    ``offsets`` are the (subject, ``field@k``) pairs the rules test: a fact of that subject
+    carries the company-year figure ``field`` of the year ``k`` years after its own.
+    """
     company = {
         "district": profile.district,
         "sector": profile.sector,
-        "in_wuhan": profile.district != "outside_wuhan",
+        "in_wuhan": profile.district != vocab.OUTSIDE_WUHAN,
     }
     facts: list[Fact] = []
-
-    revenue = _series(profile, lambda y: y.revenue_wan)
-    main_from_revenue = {y.year for y in profile.years
-                         if y.main_business_revenue_wan is None and y.revenue_wan is not None}
-    main = _series(profile, lambda y: y.main_business_revenue_wan
-                   if y.main_business_revenue_wan is not None else y.revenue_wan)
-    main_peak = profile.prior_peak_main_revenue_wan
-    if main_peak is None:
-        main_peak = profile.prior_peak_revenue_wan
     by_year = {y.year: y for y in profile.years}
-    for index, figures in enumerate(profile.years):
-        prev = by_year.get(figures.year - 1)
-        contribution = figures.district_fiscal_contribution_wan
-        prev_contribution = prev.district_fiscal_contribution_wan if prev else None
-        growth = None
-        if contribution is not None and prev_contribution:
-            growth = (contribution - prev_contribution) / prev_contribution
+    figures = vocab.VOCABULARY.yearly
+    series: dict[str, list[tuple[int, Decimal | None]]] = {}
+    stood_in: dict[str, set[int]] = {}
+    for figure in figures:
+        values = [(y.year, getattr(y, figure.profile, None)) for y in profile.years]
+        if figure.fallback:
+            other = next((f for f in figures if f.fact == figure.fallback), None)
+            if other is not None:
+                stood_in[figure.fact] = {yr for (yr, v), y in zip(values, profile.years, strict=True)
+                                         if v is None and getattr(y, other.profile, None) is not None}
+                values = [(yr, v if v is not None else getattr(y, other.profile, None))
+                          for (yr, v), y in zip(values, profile.years, strict=True)]
+        series[figure.fact] = values
+    peaks = {figure.fact: _prior_peak(profile, figure, figures) for figure in figures}
+    year_values: dict[int, dict[str, Any]] = {}
+    for index, row in enumerate(profile.years):
+        values: dict[str, Any] = dict(company)
+        history: dict[str, History] = {}
         notes: dict[str, list[tuple[str, str]]] = {}
-        if figures.year in main_from_revenue:
-            notes["main_revenue_wan"] = [(
-                f"{figures.year}年未填主营业务收入，按营业收入计算。",
-                f"No main business revenue for {figures.year}: operating revenue is used.")]
+        for figure in figures:
+            value = series[figure.fact][index][1]
+            values[figure.fact] = value
+            if figure.kind != "money":
+                continue
+            if figure.fact.endswith("_wan"):
+                stem = figure.fact.removesuffix("_wan")
+                prev_row = by_year.get(row.year - 1)
+                prev = None
+                if prev_row is not None:
+                    prev = dict(series[figure.fact])[row.year - 1]
+                values[f"{stem}_prev_wan"] = prev
+                values[f"{stem}_growth"] = (value - prev) / prev if value is not None and prev else None
+            history[figure.fact] = _history(series[figure.fact], index, peaks[figure.fact])
+            if row.year in stood_in.get(figure.fact, ()):
+                other = next(f for f in figures if f.fact == figure.fallback)
+                notes[figure.fact] = [(
+                    f"{row.year}年未填{figure.zh}，按{other.zh}计算。",
+                    f"No {figure.en} for {row.year}: {other.en} is used.")]
+        year_values[row.year] = values
         facts.append(Fact(
-            id=f"company_year:{figures.year}",
-            subject="company_year",
-            year=figures.year,
-            label=f"{figures.year}年",
-            key=str(figures.year),
-            values={
-                **company,
-                "revenue_wan": figures.revenue_wan,
-                "main_revenue_wan": main[index][1],
-                "contribution_wan": contribution,
-                "contribution_prev_wan": prev_contribution,
-                "contribution_growth": growth,
-            },
-            history={
-                "revenue_wan": _history(revenue, index, profile.prior_peak_revenue_wan),
-                "main_revenue_wan": _history(main, index, main_peak),
-            },
-            notes=notes,
+            id=f"company_year:{row.year}", subject="company_year", year=row.year,
+            label=f"{row.year}年", key=str(row.year), values=values, history=history, notes=notes,
         ))
 
-    if profile.scale_entry_year is not None:
+    for entry in profile.entries():
+        kind_label = vocab.label(vocab.ENTRY_KINDS, entry.kind) if entry.kind else "入库纳统"
         facts.append(Fact(
-            id="scale_entry", subject="scale_entry", year=profile.scale_entry_year,
-            label=f"{profile.scale_entry_year}年入库纳统", values=dict(company), key="scale_entry",
+            id=f"scale_entry:{entry.kind}:{entry.year}", subject="scale_entry", year=entry.year,
+            label=f"{entry.year}年首次入库纳统（{kind_label}）", key=f"scale_entry:{entry.kind}",
+            values={**company, "entry_kind": entry.kind},
         ))
 
     for i, listing in enumerate(profile.listings):
@@ -236,7 +244,8 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
         facts.append(Fact(
             id=f"talent_project:{i}", subject="talent_project", year=project.year,
             label=f"{project.year}年人才项目" + (f"（{project.leader}）" if project.leader else ""),
-            key=f"talent:{i}", values={**company, "programme": project.programme},
+            key=f"talent:{i}", values={**company, "programme": project.programme,
+                                       "leader": project.leader},
         ))
 
     for i, project in enumerate(profile.tech_upgrade_projects):
@@ -282,11 +291,33 @@ def derive_facts(profile: Profile, year: int | None = None) -> list[Fact]:
             **company,
             "listed": bool(profile.listings),
             "is_high_tech": "high_tech_enterprise" in titles,
+            **{f"has_{code}": code in titles for code in vocab.RECOGNITION_TITLES},
             **{f"tag_{t}": (t in tags) if known_tags else None
                for t in ("optoelectronics", "health", "automotive", "high_end_equipment", "beidou")},
         },
     ))
+    wanted: dict[str, list[str]] = {}
+    for subject, name in offsets:
+        base, _, k = name.partition("@")
+        names = wanted.setdefault(subject, [])
+        names.append(name)
+        if base.endswith("_growth"):  # its words name the figures it is computed from
+            stem = base.removesuffix("_growth")
+            names += [f"{stem}_wan@{k}", f"{stem}_prev_wan@{k}"]
+    for fact in facts:
+        for name in wanted.get(fact.subject, ()):
+            base, _, k = name.partition("@")
+            fact.values[name] = year_values.get(fact.year + int(k), {}).get(base)
     return facts
+
+
+def _prior_peak(profile: Profile, figure: Any, figures: Any) -> Decimal | None:
+    """The declared highest figure before the profile's first year (``prior_peak_<fact>``),
+    falling back to the stand-in figure's peak as the yearly values do."""
+    peak = getattr(profile, f"prior_peak_{figure.fact}", None)
+    if peak is None and figure.fallback:
+        peak = getattr(profile, f"prior_peak_{figure.fallback}", None)
+    return peak
 
 
 __all__ = ["Fact", "History", "as_of_year", "date_number", "derive_facts"]

@@ -31,7 +31,10 @@ class Reason(BaseModel):
     gap_wan: Decimal | None = None
     """How much is missing to meet a money threshold (not-eligible findings)."""
     missing: str | None = None
-    """The profile field to fill in, when passed is None."""
+    """The profile field to fill in, when passed is None (a path, for machines)."""
+    missing_text: str | None = None
+    """What to provide, in words: "请补充2018年的区级财政贡献（用于计算2019年增幅）"."""
+    missing_text_en: str | None = None
     code: str | None = None
     """Machine-readable kind of failure: "reached_before" (a one-time level used up), "equal"."""
 
@@ -41,6 +44,13 @@ class Clause(BaseModel):
     section: str
     policy_title: str = ""
     source: str = ""
+    doc_number: str | None = None
+    heading: str | None = None
+    """The heading path as it stands in the source text."""
+    source_line: int | None = None
+    """The line of the source file where the quote starts."""
+    reliability: str | None = None
+    """Set when the text is a reposted copy: "转载文本，以官方原文为准"."""
 
 
 class Finding(BaseModel):
@@ -57,7 +67,7 @@ class Finding(BaseModel):
     tier_title_en: str | None = None
     subject: str = ""
     """What the finding is about, in words ("2020年", "科创板上市 2020-07-22")."""
-    level: Literal["city", "district"] = "city"
+    level: Literal["city", "district", "zone"] = "city"
     reasons: list[Reason] = []
     interpretations: list[str] = []
     clause: Clause
@@ -65,7 +75,14 @@ class Finding(BaseModel):
     notes: list[str] = []
     notes_en: list[str] = []
     missing: list[str] = []
-    """Profile fields to provide (needs_info)."""
+    """Profile fields to provide (needs_info), as paths for machines."""
+    missing_text: list[str] = []
+    """What to provide, in words, one sentence each (needs_info)."""
+    missing_text_en: list[str] = []
+    payer: str | None = None
+    """Who pays (市级财政, 区级财政), where the rule file says."""
+    event: str = ""
+    """The event the finding is about (a fact id): groups "one award per event" use it."""
 
     def contract(self) -> dict[str, Any]:
         """The CONTRACT.md JSON form (numbers as JSON numbers, keys as published)."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .conditions import Condition, FirstReach
 from .fields import field as field_spec
 from .profile import Profile
-from .ruleset import AnyOf, Choose, Compare, Condition, Rule, RuleSet, coerce_value
+from .ruleset import Rule, RuleSet
 
-LADDER_OPS = ("first_reach", "first_exceed")
 _COMPANY_ATTRS = ("sector", "district")
 
 
@@ -47,36 +47,19 @@ class Ladder:
     steps: tuple[Step, ...]
 
 
-def _guard(cond: Compare, profile: Profile) -> bool | None:
-    """A test of a company attribute (sector, district) for this profile; None if not one."""
-    if cond.field not in _COMPANY_ATTRS:
-        return None
-    value = getattr(profile, cond.field)
-    if cond.op == "in":
-        return value in cond.value
-    if cond.op == "not_in":
-        return value not in cond.value
-    if cond.op == "==":
-        return value == cond.value
-    if cond.op == "!=":
-        return value != cond.value
-    return None
+_COMPANY_ATTRS = ("sector", "district")
 
 
-def _ladder_tests(conditions: list[Condition], profile: Profile) -> list[Compare]:
-    """The first_reach/first_exceed tests among conditions, taking the branch that applies."""
-    found: list[Compare] = []
-    for cond in conditions:
-        if isinstance(cond, Compare) and cond.op in LADDER_OPS:
-            found.append(cond)
-        elif isinstance(cond, Choose):
-            for branch in cond.choose:
-                if branch.when is None or _guard(branch.when, profile) is True:
-                    found += _ladder_tests(branch.then, profile)
-                    break
-        elif isinstance(cond, AnyOf):
-            found += _ladder_tests(cond.any, profile)
-    return found
+def _attrs(profile: Profile) -> dict[str, str]:
+    """The company attributes a rule's branch guards test."""
+    return {name: getattr(profile, name) for name in _COMPANY_ATTRS}
+
+
+def _ladder_tests(conditions: list[Condition], profile: Profile) -> list[FirstReach]:
+    """The first_reach/first_exceed tests among conditions, taking the branch that applies
+    (each kind of condition says which of its tests apply)."""
+    attrs = _attrs(profile)
+    return [test for cond in conditions for test in cond.ladder(attrs)]
 
 
 def _applies(rule: Rule, ruleset: RuleSet, profile: Profile) -> bool:
@@ -86,10 +69,8 @@ def _applies(rule: Rule, ruleset: RuleSet, profile: Profile) -> bool:
         return False
     if profile.years and not any(policy.window.contains(y.year) for y in profile.years):
         return False
-    for cond in [*rule.select, *rule.conditions]:
-        if isinstance(cond, Compare) and _guard(cond, profile) is False:
-            return False
-    return True
+    attrs = _attrs(profile)
+    return all(cond.admits(attrs) is not False for cond in [*rule.select, *rule.conditions])
 
 
 def ladders(ruleset: RuleSet, profile: Profile) -> list[Ladder]:
@@ -102,8 +83,8 @@ def ladders(ruleset: RuleSet, profile: Profile) -> list[Ladder]:
         for tier in rule.all_tiers():
             for cond in _ladder_tests(tier.conditions, profile):
                 by_field.setdefault(cond.field, []).append(Step(
-                    tier.id, tier.title, coerce_value("money", cond.value),
-                    cond.op == "first_exceed", tier.amount_wan, tier.title_en or tier.title))
+                    tier.id, tier.title, cond.level(), cond.strict, tier.amount_wan,
+                    tier.title_en or tier.title))
         for name, steps in by_field.items():
             spec = field_spec(rule.subject, name)
             source = spec.source if spec else name

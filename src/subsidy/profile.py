@@ -41,6 +41,7 @@ from pydantic import (
     PlainValidator,
     ValidationError,
     WithJsonSchema,
+    create_model,
     field_validator,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "Profile",
     "ProfileError",
     "Recognition",
+    "ScaleEntry",
     "TalentProject",
     "TechUpgradeProject",
     "YearFigures",
@@ -406,23 +408,65 @@ def _check_unique_years(items: list[Any], what_zh: str, what_en: str) -> list[An
 # --------------------------------------------------------------------------------------------
 
 
-class YearFigures(BaseModel):
-    """One year's figures; each may be missing (then a rule needing it says so)."""
+_YEARLY_KINDS: dict[str, Any] = {}
+
+
+def _yearly_type(kind: str) -> Any:
+    """The pydantic type of a yearly figure of ``kind`` (declared in the vocabulary)."""
+    if kind == "money":
+        return Money
+    if kind in ("count", "int"):
+        return Count
+    if kind == "ratio":
+        return Money
+    raise ValueError(f"yearly figures of kind {kind!r} are not supported")
+
+
+class _YearBase(BaseModel):
+    """One year's figures; each may be missing (then a rule needing it says so).
+
+    The figures themselves are declared in the rule files' vocabulary (``yearly_figures``):
+    a new figure (年度缴税额, 研发投入) is a YAML entry, and this model gains the field.
+    """
 
     model_config = _model_config(
         "年度数据 / Yearly figures", "一年的数据，金额单位万元 / One year's figures, money in 万元"
     )
 
     year: Year = Field(description="年份（1990–2100） / Year (1990–2100)")
-    revenue_wan: Money | None = Field(
-        None, description="营业收入（万元，≥ 0） / Operating revenue in 万元, >= 0"
+
+
+def _unit(kind: str) -> tuple[str, str]:
+    return ("万元，≥ 0", "in 万元, >= 0") if kind == "money" else ("≥ 0", ">= 0")
+
+
+YearFigures: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "YearFigures",
+    __base__=_YearBase,
+    **{
+        figure.profile: (
+            _yearly_type(figure.kind) | None,
+            Field(None, description=f"{figure.zh}（{_unit(figure.kind)[0]}） / "
+                                    f"{figure.en[:1].upper()}{figure.en[1:]} {_unit(figure.kind)[1]}"),
+        )
+        for figure in vocab.VOCABULARY.yearly
+    },
+)
+"""One year's figures, one optional field per figure of the vocabulary."""
+
+
+EntryKind = Literal[tuple(vocab.ENTRY_KINDS)]  # type: ignore[valid-type]
+
+
+class ScaleEntry(BaseModel):
+    """One first inclusion in a statistical register (入库纳统): 规上工业, 限上批发, 规上服务业..."""
+
+    model_config = _model_config(
+        "入库纳统 / Register entry", "一次首次入库纳统 / One first inclusion in a statistical register"
     )
-    main_business_revenue_wan: Money | None = Field(
-        None, description="主营业务收入（万元，≥ 0） / Main business revenue in 万元, >= 0"
-    )
-    district_fiscal_contribution_wan: Money | None = Field(
-        None, description="区级财政贡献（万元，≥ 0） / District fiscal contribution in 万元, >= 0"
-    )
+
+    kind: EntryKind = Field(description=_described("入库种类", "Kind of register", vocab.ENTRY_KINDS))
+    year: Year = Field(description="入库年份 / Year of inclusion")
 
 
 class Listing(BaseModel):
@@ -629,7 +673,13 @@ class Profile(BaseModel):
         description="years 首年之前任一年的最高主营业务收入（万元） / "
         "Highest main business revenue of any year before the first in years (万元)",
     )
-    years: list[YearFigures] = Field(
+    scale_entries: list[ScaleEntry] = Field(
+        default_factory=list,
+        description="入库纳统记录（规上工业、限上商贸、规上服务业等，每种一条）；只填 scale_entry_year "
+        "时视为本行业的一次入库 / Register entries by kind; scale_entry_year alone means one "
+        "entry of the company's own sector",
+    )
+    years: list[YearFigures] = Field(  # type: ignore[valid-type]
         default_factory=list, description="年度数据，每年一条 / Yearly figures, one entry per year"
     )
     listings: list[Listing] = Field(default_factory=list, description="上市情况 / Listings")
@@ -651,10 +701,21 @@ class Profile(BaseModel):
 
     @field_validator("years")
     @classmethod
-    def _unique_years(cls, items: list[YearFigures]) -> list[YearFigures]:
+    def _unique_years(cls, items: list[Any]) -> list[Any]:
         return _check_unique_years(items, "年度数据", "yearly-figures")
 
-    def year(self, y: int) -> YearFigures | None:
+    def entries(self) -> list[ScaleEntry]:
+        """Every register entry: the listed ones, plus ``scale_entry_year`` read as an entry of
+        the company's own sector (the contract's older, single-entry form)."""
+        entries = list(self.scale_entries)
+        if self.scale_entry_year is not None:
+            kind = vocab.SECTOR_ENTRY_KIND.get(self.sector)
+            if not any(e.year == self.scale_entry_year and (kind is None or e.kind == kind)
+                       for e in entries):
+                entries.append(ScaleEntry.model_construct(kind=kind, year=self.scale_entry_year))
+        return sorted(entries, key=lambda e: (e.year, e.kind or ""))
+
+    def year(self, y: int) -> Any:
         """The figures of year ``y``, or None when the profile has no entry for it."""
         for figures in self.years:
             if figures.year == y:
@@ -669,6 +730,7 @@ class Profile(BaseModel):
 
 _MODEL_AT: dict[str, type[BaseModel]] = {
     "years": YearFigures,
+    "scale_entries": ScaleEntry,
     "listings": Listing,
     "recognitions": Recognition,
     "incubator": Incubator,

@@ -13,6 +13,7 @@ refused (``extra="forbid"``): a misplaced key is an error, never silently ignore
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -22,30 +23,40 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import vocab
-from .fields import SUBJECTS, field
-from .money import MoneyError, format_wan, parse_money, parse_ratio
+from .conditions import (
+    RELAXED,
+    After,
+    Condition,
+    RuleProblem,
+    Steps,
+)
+from .money import format_wan, parse_money
+from .vocabulary import Vocabulary, read_yaml, suggest
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 READINGS = ("default", "alternative")
 ScopeKind = Literal["company", "tier", "subject", "none"]
 HitPolicy = Literal["highest", "collect"]
-AwardKind = Literal["fixed", "per_unit", "pass_through", "case_by_case", "none"]
-Op = Literal[
-    ">=", ">", "<=", "<", "==", "!=", "in", "not_in",
-    "first_reach", "first_exceed", "is_true", "is_false",
-]
+AwardKind = Literal["fixed", "per_unit", "pass_through", "case_by_case", "none", "minimum"]
+Level = Literal["city", "district", "zone"]
+Op = Literal["first_reach", "first_exceed"]
 
 
 class RuleFileError(ValueError):
     """A rule file that is refused: names the file, the rule id and the problem."""
 
-    def __init__(self, path: str, rule_id: str | None, problem: str):
+    def __init__(self, path: str, rule_id: str | None, problem: str, *, what: str = "规则 rule"):
         self.path, self.rule_id, self.problem = path, rule_id, problem
-        where = f"{path}" + (f" 规则 rule {rule_id}" if rule_id else "")
+        where = f"文件 file {path}" + (f" · {what} {rule_id}" if rule_id else "")
         super().__init__(f"规则文件无效 / rule file refused: {where}: {problem}")
 
 
@@ -61,85 +72,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# ---------------------------------------------------------------- conditions
-
-
-class Compare(_Strict):
-    """One test of one fact field: ``{field: revenue_wan, op: first_reach, value: 100亿}``."""
-
-    field: str
-    op: Op
-    value: Any = None
-    label: str | None = None
-    """Words for the reason text when the field's own label is not enough."""
-
-
-class AnyOf(_Strict):
-    """At least one of several conditions."""
-
-    any: list[Condition]
-    label: str | None = None
-
-
-class Branch(_Strict):
-    when: Compare | None = None
-    otherwise: bool = False
-    then: list[Condition]
-
-    @model_validator(mode="after")
-    def _one_guard(self) -> Branch:
-        if (self.when is None) == (not self.otherwise):
-            raise ValueError("a branch has either `when` or `otherwise: true`")
-        return self
-
-
-class Choose(_Strict):
-    """The first branch whose ``when`` holds decides; ``when`` tests a company attribute.
-
-    This is how one clause states two scales (the bracketed figures of 硚口's tiers apply
-    to some sectors, the main figures to the rest).
-    """
-
-    choose: list[Branch]
-
-    @model_validator(mode="after")
-    def _ends_with_otherwise(self) -> Choose:
-        if not self.choose or not self.choose[-1].otherwise:
-            raise ValueError("`choose` must end with an `otherwise: true` branch")
-        if any(b.otherwise for b in self.choose[:-1]):
-            raise ValueError("only the last branch of `choose` may be `otherwise`")
-        return self
-
-
-RELAXED = {"first_reach": ">=", "first_exceed": ">"}
-"""How a `met: level` chain reads "for the first time" tests: as plain comparisons."""
-
-
-class After(_Strict):
-    """Chaining on another rule's result for the same company and year.
-
-    ``met: awarded`` — the other rule (or its ``tier``) matched that year: "只在获得该奖励的当年".
-    ``met: level`` — the figures of the other rule's ``tier`` are met that year, read without
-    "for the first time" (first_reach as >=, first_exceed as >): "满足以上条件". The thresholds
-    then stand in one place, the rule chained on.
-    """
-
-    after: str
-    tier: str | None = None
-    met: Literal["awarded", "level"] = "awarded"
-    label: str | None = None
-
-    @model_validator(mode="after")
-    def _level_needs_tier(self) -> After:
-        if self.met == "level" and not self.tier:
-            raise ValueError("`met: level` needs the `tier` whose figures must be met")
-        return self
-
-
-Condition = Compare | AnyOf | Choose | After
-AnyOf.model_rebuild()
-Branch.model_rebuild()
-Choose.model_rebuild()
+RELAXED = RELAXED  # re-exported: how a `met: level` chain reads "first" tests
 
 
 # ---------------------------------------------------------------- rules
@@ -150,6 +83,13 @@ class Tier(_Strict):
     title: str
     title_en: str | None = None
     amount_wan: Decimal | None = None
+    rank: int | None = None
+    """Order among tiers where the amount does not say it (higher ranks first)."""
+    year_offset: int | None = None
+    """Paid this many years after the event, for this tier (default: the rule's)."""
+    matches: str | None = None
+    """For a ``minimum`` award ("不低于1:1配套"): the rule whose award for the same event it
+    matches; the amount is at least ``ratio`` times that award."""
     conditions: list[Condition] = []
 
     @field_validator("amount_wan", mode="before")
@@ -159,30 +99,50 @@ class Tier(_Strict):
 
 
 class Repeat(_Strict):
-    """A ladder without end in the text ("每跨越一个百亿元台阶"), expanded up to ``to``."""
+    """A ladder without end in the text ("每跨越一个百亿元台阶"): steps from ``start`` every
+    ``step``, with no upper limit; each step first passed earns ``amount_wan``."""
 
     id: str
     title: str
+    """With ``{level}`` where the step is named: ``跨越{level}台阶``."""
     title_en: str | None = None
     field: str
     op: Op
     start: Decimal
     step: Decimal
-    to: Decimal
     amount_wan: Decimal
 
-    @field_validator("start", "step", "to", "amount_wan", mode="before")
+    @field_validator("start", "step", "amount_wan", mode="before")
     @classmethod
     def _money(cls, value: Any) -> Any:
         return parse_money(value)
 
     @model_validator(mode="after")
     def _bounded(self) -> Repeat:
-        if self.step <= 0 or self.to < self.start:
-            raise ValueError("repeat needs step > 0 and to >= start")
-        if (self.to - self.start) / self.step > 200:
-            raise ValueError("repeat expands to more than 200 tiers")
+        if self.step <= 0 or self.start <= 0:
+            raise ValueError("repeat needs start > 0 and step > 0")
         return self
+
+    def condition(self) -> Steps:
+        return _steps(self.field, self.op, self.start, self.step)
+
+    def tier_at(self, level: Decimal) -> Tier:
+        """The tier of one step, as findings name it (``S@2000000``, "跨越200亿元台阶")."""
+        yi = f"{(level / 10000).normalize():f}亿元"
+        return Tier(id=f"{self.id}@{level.normalize():f}", title=self.title.format(level=yi),
+                    title_en=(self.title_en or self.title).format(level=yi),
+                    amount_wan=self.amount_wan, rank=1, conditions=[])
+
+
+_STEPS: dict[tuple, Steps] = {}
+
+
+def _steps(field: str, op: str, start: Decimal, step: Decimal) -> Steps:
+    """One Steps condition per ladder (rules are rebuilt per reading; the condition is not)."""
+    key = (field, op, start, step)
+    if key not in _STEPS:
+        _STEPS[key] = Steps(field=field, op=op, start=start, step=step)
+    return _STEPS[key]
 
 
 class Award(_Strict):
@@ -192,6 +152,8 @@ class Award(_Strict):
     unit_label: str | None = None
     field: str | None = None
     """For pass_through: the fact field whose value is passed on."""
+    ratio: Decimal | None = None
+    """For minimum (matching support): at least this many times the matched award."""
     note: str | None = None
     note_en: str | None = None
 
@@ -206,6 +168,8 @@ class Award(_Strict):
             raise ValueError("per_unit award needs per_unit_wan and unit_field")
         if self.kind == "pass_through" and not self.field:
             raise ValueError("pass_through award needs field")
+        if self.kind == "minimum" and self.ratio is None:
+            raise ValueError("a minimum (matching) award needs its ratio (e.g. ratio: 1 for 1:1)")
         return self
 
 
@@ -214,6 +178,10 @@ class Rule(_Strict):
     title: str
     title_en: str
     section: str
+    heading: str | None = None
+    """The heading path as it stands in the source text (三、工作任务 / (二)… / 1.…)."""
+    source_line: int | None = None
+    """The line of the source file (docs/sources/) where the quote starts."""
     quote: str
     applicant: str
     subject: str
@@ -227,6 +195,19 @@ class Rule(_Strict):
     with more than one tier must declare it, so no conflict is ever resolved silently."""
     award: Award
     once: ScopeKind = "none"
+    once_by: str | None = None
+    """With ``once: subject``: the fact field whose value is the one-time scope (``leader``:
+    once per person, whatever the number of projects) instead of the event itself."""
+    once_counts: Literal["policy", "ever"] = "policy"
+    """Which earlier grants use up a one-time award: those under this policy ("policy"), or any
+    earlier event, also before the policy's window ("ever": 首次纳入 means first ever)."""
+    year_offset: int = 0
+    """The award is paid this many years after the event (稳规: the year after entry)."""
+    level: Level | None = None
+    """City, district or zone award (default: the policy's); a district's matching support in
+    a city document is a district award."""
+    payer: str | None = None
+    """Who pays (市级财政, 企业所在区), when the text says."""
     interpretations: list[str] = []
     contacts: list[str] = []
     notes: list[str] = []
@@ -237,50 +218,43 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
-        if self.subject not in SUBJECTS:
-            raise ValueError(f"unknown subject {self.subject!r}; expected one of {sorted(SUBJECTS)}")
-        if self.award.kind in ("fixed",) and not self.tiers and not self.repeat:
-            raise ValueError("a fixed award needs tiers with amount_wan")
+        if self.award.kind in ("fixed", "minimum") and not self.tiers and not self.repeat:
+            raise ValueError(f"a {self.award.kind} award needs tiers with amount_wan")
         for tier in self.tiers:
             if self.award.kind == "fixed" and tier.amount_wan is None:
                 raise ValueError(f"tier {tier.id} has no amount_wan")
+            if self.award.kind == "minimum" and not tier.matches:
+                raise ValueError(f"tier {tier.id}: a minimum (matching) award needs `matches: rule id`")
         ids = [t.id for t in self.all_tiers()]
         if len(ids) != len(set(ids)):
             raise ValueError("tier ids repeat")
         if len(ids) > 1 and self.hit_policy is None:
             raise ValueError("several tiers but no hit_policy (highest | collect): "
                              "say how tiers that match together combine")
-        for cond in self.all_conditions():
-            _check_condition(self.subject, cond)
-        for name in (self.award.unit_field, self.award.field):
-            if name and field(self.subject, name) is None:
-                raise ValueError(f"award names unknown field {name!r} of {self.subject}")
         return self
 
     def all_tiers(self) -> list[Tier]:
-        """The tiers in rank order, highest first: a repeat ladder (expanded) above the listed tiers."""
+        """The tiers by meaning, highest first: by ``rank`` where given, then by amount, then
+        by id — never by their order in the file (moving a tier changes nothing)."""
         return self._tiers
 
     @cached_property
     def _tiers(self) -> list[Tier]:
-        tiers: list[Tier] = []
+        tiers: list[Tier] = list(self.tiers)
         if self.repeat:
             rep = self.repeat
-            level, n = rep.start, []
-            while level <= rep.to:
-                n.append(level)
-                level += rep.step
-            for lvl in sorted(n, reverse=True):
-                yi = f"{(lvl / 10000).normalize():f}亿元"
-                tiers.append(Tier(
-                    id=f"{rep.id}@{lvl.normalize():f}",
-                    title=rep.title.format(level=yi),
-                    title_en=(rep.title_en or rep.title).format(level=yi),
-                    amount_wan=rep.amount_wan,
-                    conditions=[Compare(field=rep.field, op=rep.op, value=lvl)],
-                ))
-        tiers.extend(self.tiers)
-        return tiers or [Tier(id="-", title=self.title, conditions=[])]
+            tiers.append(Tier(id=rep.id, title=rep.title.format(level="每个"),
+                              title_en=(rep.title_en or rep.title).format(level="each"),
+                              amount_wan=rep.amount_wan, rank=1, conditions=[rep.condition()]))
+        if not tiers:
+            return [Tier(id="-", title=self.title, conditions=[])]
+        return sorted(tiers, key=_tier_order)
+
+    def steps_of(self, tier: Tier) -> Steps | None:
+        """The step ladder a tier stands for (its findings are one per step passed)."""
+        if self.repeat and tier.id == self.repeat.id:
+            return tier.conditions[0]  # type: ignore[return-value]
+        return None
 
     def amount_lines(self) -> list[str]:
         """The clause's amounts in words, one line per tier (a ladder without end as one line):
@@ -298,78 +272,52 @@ class Rule(_Strict):
     @cached_property
     def fields(self) -> frozenset[str]:
         """Every fact field the rule tests (to show only the notes about those fields)."""
-        found: set[str] = set()
-
-        def walk(cond: Condition) -> None:
-            if isinstance(cond, Compare):
-                found.add(cond.field)
-            elif isinstance(cond, AnyOf):
-                for sub in cond.any:
-                    walk(sub)
-            elif isinstance(cond, Choose):
-                for branch in cond.choose:
-                    if branch.when:
-                        walk(branch.when)
-                    for sub in branch.then:
-                        walk(sub)
-
-        for cond in self.all_conditions():
-            walk(cond)
+        found = {name for cond in self.walk() for name in getattr(cond, "names", lambda: [])()}
         if self.repeat:
             found.add(self.repeat.field)
         return frozenset(found)
 
+    def walk(self) -> Iterable[Condition]:
+        """Every condition of the rule, nested ones included."""
+        for cond in self.all_conditions():
+            yield from cond.walk()
+
+    def afters(self) -> list[After]:
+        """The chains of this rule on other rules (`after:`)."""
+        return [c for c in self.walk() if getattr(c, "tag", "") == "after"]
+
     def all_conditions(self) -> Iterable[Condition]:
         yield from self.select
         yield from self.conditions
-        for tier in self.tiers:
+        for tier in self.all_tiers():
             yield from tier.conditions
 
 
-def _check_condition(subject: str, cond: Condition) -> None:
-    if isinstance(cond, Compare):
-        spec = field(subject, cond.field)
-        if spec is None:
-            raise ValueError(f"unknown field {cond.field!r} for subject {subject!r}")
-        if cond.op in ("first_reach", "first_exceed") and spec.kind != "money":
-            raise ValueError(f"{cond.op} needs a money field, not {cond.field}")
-        if cond.op in ("in", "not_in") and not isinstance(cond.value, list):
-            raise ValueError(f"{cond.field} {cond.op} needs a list value")
-        if cond.op not in ("is_true", "is_false", "in", "not_in"):
-            coerce_value(spec.kind, cond.value)
-    elif isinstance(cond, AnyOf):
-        for sub in cond.any:
-            _check_condition(subject, sub)
-    elif isinstance(cond, Choose):
-        for branch in cond.choose:
-            if branch.when:
-                _check_condition(subject, branch.when)
-            for sub in branch.then:
-                _check_condition(subject, sub)
-
-
-def coerce_value(kind: str, value: Any) -> Any:
-    """A threshold from YAML in the field's unit: money → Decimal 万元, ratio → Decimal."""
-    try:
-        if kind == "money":
-            return parse_money(value)
-        if kind == "ratio":
-            return parse_ratio(value)
-        if kind in ("count", "year", "int"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"expected a whole number, got {value!r}")
-            return value
-    except MoneyError as exc:
-        raise ValueError(str(exc)) from exc
-    return value
+def _tier_order(tier: Tier) -> tuple:
+    """Highest first: declared rank, then amount, then id (a stable, file-order-free order)."""
+    rank = -tier.rank if tier.rank is not None else 0
+    amount = -(tier.amount_wan or Decimal(0))
+    return (rank, amount, tier.id)
 
 
 # ---------------------------------------------------------------- policies
 
 
+def _date_only(value: Any) -> Any:
+    """A window bound is a date written YYYY-MM-DD; a bare year is refused with that said."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"应写成日期 YYYY-MM-DD（如 {value}-01-01），不能只写年份 {value} / "
+                         f"write a date as YYYY-MM-DD (e.g. {value}-01-01), not a bare year")
+    if isinstance(value, dt.datetime):
+        raise ValueError("应写成日期 YYYY-MM-DD，不带时间 / write a date without a time")
+    return value
+
+
 class Window(_Strict):
     start: dt.date | None = None
     end: dt.date | None = None
+
+    _dates = field_validator("start", "end", mode="before")(_date_only)
 
     def contains(self, year: int, date: dt.date | None = None) -> bool:
         """A dated event is judged by its date; a year-only event by its year."""
@@ -391,7 +339,7 @@ class Area(_Strict):
 
     def contains(self, district: str) -> bool:
         if self.wuhan:
-            return district != "outside_wuhan"
+            return district != vocab.OUTSIDE_WUHAN
         return district in self.districts
 
     def text(self) -> str:
@@ -403,12 +351,45 @@ class Policy(_Strict):
     title: str
     title_en: str
     issuer: str
-    issued: dt.date
+    issued: dt.date | None = None
+    """The day the document was issued; None where the text leaves it blank (say so below)."""
+    issued_note: str | None = None
+    """How the text gives the date when no day is known ("2018年*月*日", "2022年，日期未载明")."""
+    doc_number: str | None = None
+    """The document number where the text has one (武政规〔2022〕23号)."""
     source: str
+    source_reliability: Literal["official", "repost"] = "official"
+    """``repost``: the text is a reposted copy, not an official one; users are told so."""
     window: Window
     window_note: str | None = None
     area: Area
+    level: Level | None = None
+    """City, district or zone (default: from the area — all of Wuhan is a city policy)."""
+    payer: str | None = None
     monetary: bool
+
+    _issued = field_validator("issued", mode="before")(_date_only)
+
+    @property
+    def award_level(self) -> str:
+        if self.level:
+            return self.level
+        if self.area.wuhan:
+            return "city"
+        if self.area.districts and all(d in vocab.ZONES for d in self.area.districts):
+            return "zone"
+        return "district"
+
+    def issued_text(self) -> str:
+        if self.issued is not None:
+            return self.issued.isoformat()
+        return self.issued_note or "日期未载明 / date not stated"
+
+    @property
+    def reliability_note(self) -> str | None:
+        if self.source_reliability == "repost":
+            return "转载文本，以官方原文为准 / reposted text, the official text prevails"
+        return None
 
 
 class Reading(_Strict):
@@ -432,8 +413,15 @@ class Interpretation(_Strict):
     note_en: str | None = None
     default: Reading
     alternative: Reading
-    use: Literal["default", "alternative"] = "default"
+    use: str = "default"
     """The file's own choice; a user switch overrides it for a run."""
+
+    @model_validator(mode="after")
+    def _use(self) -> Interpretation:
+        if self.use not in READINGS:
+            raise ValueError(f"解释 {self.id} 的 use 应为 default 或 alternative，写的是 {self.use!r} / "
+                             f"use of {self.id} must be default or alternative, not {self.use!r}")
+        return self
 
 
 class Group(_Strict):
@@ -441,8 +429,12 @@ class Group(_Strict):
 
     id: str
     title: str
+    title_en: str | None = None
     rules: list[str]
     hit_policy: HitPolicy
+    same: Literal["event", "year"] = "event"
+    """What "the same" means: the same event (one entry, one company-year; the default), or
+    any events of the same year."""
     interpretations: list[str] = []
 
 
@@ -473,23 +465,42 @@ class PolicyFile(_Strict):
     rules: list[Rule] = []
     groups: list[Group] = []
     scale_lines: list[ScaleLine] = []
+    vocabulary: dict[str, Any] = {}
+    """Codes and figures this file declares (read by :mod:`subsidy.vocabulary`)."""
 
 
 # ---------------------------------------------------------------- loading
 
 
-def resolve(node: Any, readings: Mapping[str, str]) -> Any:
-    """Replace every ``{by_reading: ID, default: …, alternative: …}`` by the reading in force."""
+def resolve(node: Any, readings: Mapping[str, str], known: Iterable[str] | None = None,
+            where: str = "") -> Any:
+    """Replace every ``{by_reading: ID, default: …, alternative: …}`` by the reading in force.
+
+    ``known`` (the declared INTERP ids): a ``by_reading`` naming another id is refused, never
+    quietly read as its default.
+    """
+    known = set(known) if known is not None else None
+    return _resolve(node, readings, known, where)
+
+
+def _resolve(node: Any, readings: Mapping[str, str], known: set[str] | None, where: str) -> Any:
     if isinstance(node, dict):
         if "by_reading" in node:
+            iid = node["by_reading"]
             extra = set(node) - {"by_reading", *READINGS}
             if extra:
-                raise ValueError(f"by_reading node has unknown keys {sorted(extra)}")
-            choice = readings.get(node["by_reading"], "default")
-            return resolve(node.get(choice), readings)
-        return {key: resolve(value, readings) for key, value in node.items()}
+                raise RuleProblem(where or "by_reading", "by_reading 只能有 default 和 alternative 两边",
+                                  "a by_reading node has only default and alternative", sorted(extra),
+                                  list(READINGS))
+            if known is not None and iid not in known:
+                raise RuleProblem(f"{where}.by_reading".lstrip("."), "未声明的解释编号",
+                                  "unknown interpretation id", iid, sorted(known), suggest(iid, known))
+            choice = readings.get(iid, "default")
+            return _resolve(node.get(choice), readings, known, where)
+        return {key: _resolve(value, readings, known, f"{where}.{key}".lstrip("."))
+                for key, value in node.items()}
     if isinstance(node, list):
-        items = (resolve(item, readings) for item in node)
+        items = (_resolve(item, readings, known, f"{where}[{i}]") for i, item in enumerate(node))
         return [item for item in items if item is not None]
     return node
 
@@ -505,108 +516,262 @@ def _reading_ids(node: Any) -> set[str]:
     return set()
 
 
+class _Check:
+    """What a condition's load-time check needs (see :class:`subsidy.conditions.CheckContext`)."""
+
+    def __init__(self, ruleset: RuleSet, subject: str):
+        self._rs, self.subject, self.vocabulary = ruleset, subject, ruleset.vocabulary
+
+    def tiers_of(self, rule_id: str) -> list[str] | None:
+        rule = self._rs.rules.get(rule_id)
+        return None if rule is None else [t.id for t in rule.all_tiers()]
+
+    def subject_of(self, rule_id: str) -> str | None:
+        rule = self._rs.rules.get(rule_id)
+        return None if rule is None else rule.subject
+
+    def rule_ids(self) -> list[str]:
+        return sorted(self._rs.rules)
+
+
 class RuleSet:
     """All rule files of a folder, with the readings in force resolved.
 
     ``switches`` maps INTERP ids to ``"default"``/``"alternative"``; ids not named take the
     rule file's own ``use``. The version is a hash of the files' bytes and the readings.
+    Every name a rule uses (a district, a sector, a title, a field, an INTERP id, a rule id in
+    a group or chain) is checked here against the vocabulary and the other rules.
     """
 
     def __init__(self, raw: dict[str, dict], switches: Mapping[str, str] | None = None,
-                 digest: str = ""):
+                 digest: str = "", vocabulary: Vocabulary | None = None):
         self._raw = raw
+        try:
+            self.vocabulary = vocabulary or Vocabulary.from_documents(raw)
+        except ValueError as exc:
+            raise RuleFileError("vocabulary", None, str(exc)) from None
         self.interpretations: dict[str, Interpretation] = {}
+        self.interp_path: dict[str, str] = {}
         for path, data in raw.items():
-            for item in data.get("interpretations", []) or []:
-                interp = _validate(path, None, Interpretation, item)
+            for i, item in enumerate(data.get("interpretations", []) or []):
+                interp = _validate(path, None, Interpretation, item, f"interpretations[{i}]")
+                if interp.id in self.interpretations:
+                    raise RuleFileError(path, interp.id, "解释编号重复 / duplicate interpretation id",
+                                        what="解释 reading")
                 self.interpretations[interp.id] = interp
+                self.interp_path[interp.id] = path
         switches = dict(switches or {})
         for key, value in switches.items():
             if key not in self.interpretations:
-                raise SwitchError(f"未知的解释编号 / unknown interpretation id {key!r}")
+                hint = suggest(key, self.interpretations)
+                raise SwitchError(f"未知的解释编号 / unknown interpretation id {key!r}"
+                                  + (f"；是否应为 / did you mean {hint}" if hint else ""))
             if value not in READINGS:
                 raise SwitchError(f"{key}: 应为 default 或 alternative / expected default or alternative, got {value!r}")
         self.readings: dict[str, str] = {
             iid: switches.get(iid, interp.use) for iid, interp in self.interpretations.items()
         }
-        self.files: dict[str, PolicyFile] = {
-            path: _validate_file(path, resolve(data, self.readings)) for path, data in raw.items()
-        }
+        self.files: dict[str, PolicyFile] = {}
+        for path, data in raw.items():
+            try:
+                resolved = resolve(data, self.readings, self.interpretations)
+            except RuleProblem as exc:
+                raise RuleFileError(path, None, exc.render()) from None
+            self.files[path] = _validate_file(path, resolved)
         self.policies: dict[str, Policy] = {}
         self.rules: dict[str, Rule] = {}
         self.rule_policy: dict[str, str] = {}
+        self._rule_path: dict[str, tuple[str, int]] = {}
         self.groups: list[Group] = []
         self.scale_lines: list[ScaleLine] = []
         for path, pf in self.files.items():
             if pf.policy:
+                if pf.policy.id in self.policies:
+                    raise RuleFileError(path, pf.policy.id, "政策编号重复 / duplicate policy id",
+                                        what="政策 policy")
                 self.policies[pf.policy.id] = pf.policy
-            for rule in pf.rules:
+                self._check_policy(path, pf.policy)
+            for index, rule in enumerate(pf.rules):
                 if rule.id in self.rules:
                     raise RuleFileError(path, rule.id, "规则编号重复 / duplicate rule id")
                 if not pf.policy:
-                    raise RuleFileError(path, rule.id, "rules need a policy block in the same file")
+                    raise RuleFileError(path, rule.id, "规则须与政策（policy:）写在同一文件 / "
+                                                       "rules need a policy block in the same file")
                 self.rules[rule.id] = rule
                 self.rule_policy[rule.id] = pf.policy.id
+                self._rule_path[rule.id] = (path, index)
             self.groups.extend(pf.groups)
             self.scale_lines.extend(pf.scale_lines)
         for rule in self.rules.values():
-            for iid in rule.interpretations:
-                if iid not in self.interpretations:
-                    raise RuleFileError(self.path_of(rule.id), rule.id, f"unknown interpretation {iid}")
-            for cond in rule.all_conditions():
-                if isinstance(cond, After):
-                    self._check_after(rule, cond)
-        for group in self.groups:
-            for rid in group.rules:
-                if rid not in self.rules:
-                    raise RuleFileError("(groups)", group.id, f"group names unknown rule {rid}")
+            self._check_rule(rule)
+        for path, pf in self.files.items():
+            for i, group in enumerate(pf.groups):
+                self._check_group(path, i, group)
         self.digest = digest
         switched = json.dumps(sorted(self.readings.items()))
         self.version = "sha256:" + hashlib.sha256((digest + switched).encode()).hexdigest()[:16]
 
-    def _check_after(self, rule: Rule, cond: After) -> None:
-        other = self.rules.get(cond.after)
-        path = self.path_of(rule.id)
-        if other is None:
-            raise RuleFileError(path, rule.id, f"`after` names unknown rule {cond.after}")
-        if cond.tier and cond.tier not in {t.id for t in other.all_tiers()}:
-            raise RuleFileError(path, rule.id, f"`after` names unknown tier {cond.tier} of {cond.after}")
-        if cond.met == "level" and other.subject != rule.subject:
-            raise RuleFileError(path, rule.id, f"`met: level` needs {cond.after} to judge the same facts ({rule.subject})")
+    # -------------------------------------------------------------- checks
+
+    def _check_policy(self, path: str, policy: Policy) -> None:
+        districts = self.vocabulary.codes("districts")
+        for i, district in enumerate(policy.area.districts):
+            if district not in districts:
+                raise RuleFileError(path, policy.id, RuleProblem(
+                    f"policy.area.districts[{i}]", "不是词表中的区或功能区",
+                    "not a district or zone of the vocabulary", district, list(districts),
+                    suggest(district, districts)).render(), what="政策 policy")
+
+    def _check_rule(self, rule: Rule) -> None:
+        path, index = self._rule_path[rule.id]
+        where = f"rules[{index}]"
+        ctx = _Check(self, rule.subject)
+        subjects = self.vocabulary.codes("subjects")
+        try:
+            if rule.subject not in subjects:
+                raise RuleProblem(f"{where}.subject", "未知的事实种类", "unknown subject", rule.subject,
+                                  list(subjects), suggest(rule.subject, subjects))
+            for part in ("select", "conditions"):
+                for i, cond in enumerate(getattr(rule, part)):
+                    cond.check(ctx, f"{where}.{part}[{i}]")
+            for t, tier in enumerate(rule.tiers):
+                for i, cond in enumerate(tier.conditions):
+                    cond.check(ctx, f"{where}.tiers[{t}]({tier.id}).conditions[{i}]")
+                if tier.matches and tier.matches not in self.rules:
+                    raise RuleProblem(f"{where}.tiers[{t}].matches", "配套指向不存在的规则",
+                                      "`matches` names an unknown rule", tier.matches,
+                                      sorted(self.rules), suggest(tier.matches, self.rules))
+            if rule.repeat:
+                rule.repeat.condition().check(ctx, f"{where}.repeat")
+            for name in (rule.award.unit_field, rule.award.field, rule.once_by):
+                if name and self.vocabulary.field(rule.subject, name) is None:
+                    allowed = self.vocabulary.field_names(rule.subject)
+                    raise RuleProblem(f"{where}.award", f"事实“{rule.subject}”没有这个字段",
+                                      f"unknown field for subject {rule.subject!r}", name, allowed,
+                                      suggest(name, allowed))
+            for i, iid in enumerate(rule.interpretations):
+                if iid not in self.interpretations:
+                    raise RuleProblem(f"{where}.interpretations[{i}]", "未声明的解释编号",
+                                      "unknown interpretation id", iid, sorted(self.interpretations),
+                                      suggest(iid, self.interpretations))
+        except RuleProblem as exc:
+            raise RuleFileError(path, rule.id, exc.render()) from None
+
+    def _check_group(self, path: str, index: int, group: Group) -> None:
+        for k, rid in enumerate(group.rules):
+            if rid not in self.rules:
+                raise RuleFileError(path, group.id, RuleProblem(
+                    f"groups[{index}].rules[{k}]", "组中列出了不存在的规则", "the group lists an unknown rule",
+                    rid, sorted(self.rules), suggest(rid, self.rules)).render(), what="组 group")
+        for k, iid in enumerate(group.interpretations):
+            if iid not in self.interpretations:
+                raise RuleFileError(path, group.id, RuleProblem(
+                    f"groups[{index}].interpretations[{k}]", "未声明的解释编号", "unknown interpretation id",
+                    iid, sorted(self.interpretations), suggest(iid, self.interpretations)).render(),
+                    what="组 group")
+
+    # -------------------------------------------------------------- questions
 
     def with_switches(self, switches: Mapping[str, str] | None) -> RuleSet:
         """The same files under other readings (files are not read again)."""
-        return RuleSet(self._raw, switches, self.digest)
+        return RuleSet(self._raw, switches, self.digest, self.vocabulary)
 
     def policy_of(self, rule_id: str) -> Policy:
         return self.policies[self.rule_policy[rule_id]]
 
     def path_of(self, rule_id: str) -> str:
-        for path, pf in self.files.items():
-            if any(r.id == rule_id for r in pf.rules):
-                return path
-        return "?"
+        found = self._rule_path.get(rule_id)
+        return found[0] if found else "?"
+
+    def level_of(self, rule_id: str) -> str:
+        """City, district or zone: the rule's own, else its policy's."""
+        return self.rules[rule_id].level or self.policy_of(rule_id).award_level
 
     def switched(self) -> dict[str, str]:
         """Readings that differ from the files' defaults (what a report must mention)."""
         return {k: v for k, v in self.readings.items() if v != "default"}
 
+    @property
+    def offsets(self) -> frozenset[tuple[str, str]]:
+        """Every (subject, ``field@k``) a rule tests: the figures facts must carry."""
+        return frozenset((rule.subject, name) for rule in self.rules.values()
+                         for cond in rule.walk() for name in getattr(cond, "names", lambda: [])()
+                         if "@" in name)
 
-def _validate(path: str, rule_id: str | None, model: type[BaseModel], data: Any) -> Any:
+
+_PYDANTIC_WORDS = {
+    "extra_forbidden": ("未知的键", "unknown key"),
+    "missing": ("缺少必填的键", "missing required key"),
+    "literal_error": ("取值不在允许的范围内", "value not allowed"),
+    "date_from_datetime_inexact": ("应写成日期 YYYY-MM-DD", "write a date as YYYY-MM-DD"),
+    "date_parsing": ("应写成日期 YYYY-MM-DD", "write a date as YYYY-MM-DD"),
+    "date_type": ("应写成日期 YYYY-MM-DD", "write a date as YYYY-MM-DD"),
+}
+
+
+def _validate(path: str, rule_id: str | None, model: type[BaseModel], data: Any,
+              where: str = "", what: str = "规则 rule") -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise RuleFileError(path, rule_id, f"{loc}: {first['msg']}") from None
+        loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("function-", "tagged-")))
+        loc = f"{where}.{loc}".strip(".") or "(顶层 / top level)"
+        words = _PYDANTIC_WORDS.get(first["type"])
+        msg = first["msg"].removeprefix("Value error, ")
+        if words:
+            problem = f"{words[0]} / {words[1]}"
+            if first["type"] == "extra_forbidden":
+                allowed = _allowed_keys(model, first["loc"])
+                if allowed:
+                    problem += f"；可用 / allowed: {', '.join(allowed)}"
+                    hint = suggest(str(first["loc"][-1]), allowed)
+                    if hint:
+                        problem += f"；是否应为 / did you mean: {hint}"
+            elif first["type"] == "literal_error":
+                problem += f"（{msg}）；写的是 / found: {first.get('input')!r}"
+            elif first["type"].startswith("date"):
+                problem += f"；写的是 / found: {first.get('input')!r}"
+        else:
+            problem = msg
+        raise RuleFileError(path, rule_id, f"{loc}: {problem}", what=what) from None
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys a mapping at ``loc`` may have (for "unknown key" messages)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            current = None
+            continue
+        current = _inner_model(fields[part].annotation)
+    fields = getattr(current, "model_fields", None)
+    return sorted(fields) if fields else []
+
+
+def _inner_model(annotation: Any) -> Any:
+    import typing
+
+    for arg in (annotation, *typing.get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        for inner in typing.get_args(arg):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
 
 
 def _validate_file(path: str, data: Any) -> PolicyFile:
     if not isinstance(data, dict):
         raise RuleFileError(path, None, "顶层应为映射 / top level must be a mapping")
-    for item in data.get("rules", []) or []:
+    for i, item in enumerate(data.get("rules", []) or []):
         rid = item.get("id") if isinstance(item, dict) else None
-        _validate(path, rid, Rule, item)
+        _validate(path, rid, Rule, item, f"rules[{i}]")
+    if isinstance(data.get("policy"), dict):
+        _validate(path, data["policy"].get("id"), Policy, data["policy"], "policy", what="政策 policy")
     return _validate(path, None, PolicyFile, data)
 
 
@@ -623,18 +788,18 @@ def load_rules(directory: str | Path | None = None,
     raw: dict[str, dict] = {}
     digest = hashlib.sha256()
     for path in paths:
-        text = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + text)
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+            data = read_yaml(path)
+        except Exception as exc:  # noqa: BLE001 — every YAML error is the file's problem
             raise RuleFileError(path.name, None, f"YAML 语法错误 / YAML syntax: {exc}") from None
-        raw[path.name] = data or {}
+        raw[path.name] = copy.deepcopy(data) or {}
     base = RuleSet(raw, None, digest.hexdigest())
+    used = _reading_ids(raw)
     for iid in sorted(base.interpretations):
-        if _reading_ids(raw) and iid in _reading_ids(raw):
+        if iid in used:
             RuleSet(raw, {iid: "alternative" if base.readings[iid] == "default" else "default"},
-                    base.digest)
+                    base.digest, base.vocabulary)
     return base.with_switches(switches) if switches else base
 
 

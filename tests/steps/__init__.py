@@ -8,8 +8,10 @@ step with an example.
 Modules:
 
 - :mod:`steps.support` — the scenario state (profile being built, readings, report), label →
-  code look-ups through :mod:`subsidy.vocab`, money parsing, and the failure messages that list
-  what findings do exist;
+  code look-ups through :mod:`subsidy.vocab` and the loaded rule set (tier titles,
+  interpretation titles and reading labels; ``$SUBSIDY_RULES_DIR`` picks the rule folder),
+  money parsing, the rules a result check reached, and the failure messages that list what
+  findings do exist;
 - :mod:`steps.profile_steps` — ``假如``/``而且`` steps that describe the company;
 - :mod:`steps.result_steps` — ``当 计算奖励`` and the ``那么`` steps that check the findings.
 

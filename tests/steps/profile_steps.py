@@ -16,18 +16,18 @@ from pytest_bdd import given
 from steps.support import (
     QUOTED_ITEM,
     Case,
-    ScenarioError,
     board_code,
     count_of,
     district_code,
     incubator_kind_code,
     incubator_level_code,
     industry_tag_code,
+    interpretation_id,
     money,
     park_kind_code,
     pattern,
     programme_code,
-    reading_code,
+    reading_key,
     sector_code,
     title_code,
 )
@@ -148,13 +148,22 @@ def incubator_recognition(case: Case, year: str, level: str) -> None:
 # ---------------------------------------------------------------------------- talent projects
 
 
-@given(pattern("该企业{year}年有(?P<count>\\d+|[一两二三四五])个«programme»人才项目"))
-def talent_projects(case: Case, year: str, count: str, programme: str) -> None:
-    """而且 该企业2020年有1个"黄鹤英才"人才项目（"千人计划"、"百人计划"，或官员认可的其他计划名称）。"""
+@given(pattern("该企业{year}年有(?P<count>\\d+|[一两二三四五])个«programme»人才项目"
+               "(?:[，,、]\\s*(?:均由|由)?\\s*(?:负责人(?:为|是)?|项目负责人(?:为|是)?)«leader»(?:牵头|负责)?)?"))
+def talent_projects(case: Case, year: str, count: str, programme: str, leader: str | None) -> None:
+    """而且 该企业2020年有1个"黄鹤英才"人才项目（"千人计划"、"百人计划"，或官员认可的其他计划名称）。
+
+    写明负责人（人才本人）：该企业2020年有1个"黄鹤英才"人才项目，负责人"张三"；
+    同一人牵头多个项目：该企业2020年有2个"千人计划"人才项目，负责人"张三"。
+    不写负责人即"项目负责人未填写"。
+    """
     projects = case.profile.setdefault("talent_projects", [])
     for _ in range(count_of(count)):
-        projects.append({"programme": programme_code(programme), "year": int(year),
-                         "name": f"人才项目{len(projects) + 1}"})
+        project = {"programme": programme_code(programme), "year": int(year),
+                   "name": f"人才项目{len(projects) + 1}"}
+        if leader is not None:
+            project["leader"] = leader.strip()
+        projects.append(project)
 
 
 # ---------------------------------------------------------------------------- tech upgrade
@@ -213,10 +222,12 @@ def park_rating(case: Case, year: str, count: str, park: str | None) -> None:
 
 @given(pattern("解释«interp»采用«reading»"))
 def switch_reading(case: Case, interp: str, reading: str) -> None:
-    """假如 解释 "INTERP-QK-1" 采用 "alternative"（或 "备选"；"default"/"默认" 为默认解释）。"""
-    if not re.fullmatch(r"INTERP-[A-Z0-9]+-\d+", interp.strip()):
-        raise ScenarioError(f"解释编号应形如 INTERP-QK-1，不是“{interp}” / not an INTERP id: {interp!r}")
-    case.switches[interp.strip()] = reading_code(reading)
+    """假如 解释"同一年达到多个台阶"采用"各台阶分别奖励"（解释标题和解释名称均取自规则文件）。
+
+    标题中的引号写成单引号：解释"‘突破’‘超过’是否包含本数"采用"突破含本数"。
+    """
+    iid = interpretation_id(interp)
+    case.switches[iid] = reading_key(iid, reading)
 
 
 __all__ = [name for name in dir() if name.startswith("pytestbdd_")] + ["case"]

@@ -9,24 +9,33 @@ the step fails and lists what the calculator did answer.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from pytest_bdd import then, when
 
 from steps.support import (
+    REACHED,
     Case,
     ScenarioError,
     amount_kind_code,
     amount_text,
+    asks_for,
     describe,
     describe_all,
+    interpretation_id,
+    missing_words,
     money,
+    norm,
     pattern,
+    policy_id,
+    ruleset,
     status_code,
     status_label,
+    tier_titles,
 )
 from subsidy import vocab
-from subsidy.evaluate import default_rules, evaluate
+from subsidy.evaluate import evaluate
 from subsidy.findings import Finding
 from subsidy.profile import ProfileError, parse_profile
 from subsidy.ruleset import RuleFileError
@@ -40,7 +49,7 @@ def _evaluate(case: Case, year: int | None) -> None:
     except ProfileError as exc:
         raise ScenarioError(f"场景描述的企业档案被拒绝 / the profile was refused:\n{exc}") from None
     try:
-        case.report = evaluate(profile, switches=case.switches or None, year=year)
+        case.report = evaluate(profile, rules=ruleset(), switches=case.switches or None, year=year)
     except RuleFileError as exc:
         raise ScenarioError(f"解释开关有误 / bad reading switch: {exc}") from None
     case.finding = None
@@ -61,15 +70,41 @@ def calculate_year(case: Case, year: str) -> None:
 # ---------------------------------------------------------------------------- choosing findings
 
 
+def _is_tier(finding: Finding, which: str) -> bool:
+    """The finding's tier is named: by its title (or, for maintainers, its id)."""
+    return finding.tier is not None and norm(which) in (norm(finding.tier), norm(finding.tier_title or ""))
+
+
 def _matches(finding: Finding, which: str) -> bool:
-    which = which.strip()
-    return which in (finding.tier, finding.tier_title) or which in finding.subject
+    """A finding is named by its tier (see :func:`_is_tier`) or by its subject."""
+    return _is_tier(finding, which) or which.strip() in finding.subject
+
+
+def _names_a_tier(rule: str, which: str) -> bool:
+    """Whether ``which`` is one of the rule's tier titles (a ladder title such as
+    "跨越{level}台阶" stands for every step of the ladder)."""
+    wanted = norm(which)
+    for title in tier_titles(ruleset(), rule):
+        pattern = ".+".join(re.escape(norm(part)) for part in re.split(r"\{\w+\}", title))
+        if re.fullmatch(pattern, wanted):
+            return True
+    return False
+
+
+def _unknown_which(rule: str, which: str, findings: list[Finding]) -> ScenarioError:
+    """The tier or subject written names nothing: list the tiers and subjects there are."""
+    titles = tier_titles(ruleset(), rule) + [f.tier_title for f in findings if f.tier_title]
+    subjects = [f.subject for f in findings]
+    return ScenarioError(
+        f"规则\"{rule}\"没有名为“{which}”的档次或对象 / {rule} has no tier or subject {which!r}.\n"
+        f"  可用档次 / tiers: {'、'.join(f'“{t}”' for t in dict.fromkeys(titles)) or '（无）'}\n"
+        f"  结果的对象 / subjects: {'、'.join(dict.fromkeys(subjects)) or '（无）'}")
 
 
 def _known_rule(rule: str) -> str:
     """The rule id, checked against rules/: a mistyped id must fail, never pass as "no finding"."""
     rule = rule.strip()
-    known = default_rules().rules
+    known = ruleset().rules
     if rule not in known:
         raise ScenarioError(f"rules/ 中没有规则编号\"{rule}\" / no rule {rule!r} in rules/.\n"
                             f"已有规则 / known rules: {', '.join(sorted(known))}")
@@ -86,6 +121,8 @@ def _select(case: Case, rule: str, year: str | None, which: str | None) -> list[
             f"规则\"{rule}\"没有任何结果 / no finding for rule {rule!r}.\n"
             f"有结果的规则 / rules with findings: {', '.join(known) or '（无）'}\n"
             f"{describe_all(report.results)}")
+    if which is not None and not _names_a_tier(rule, which) and not any(_matches(f, which) for f in of_rule):
+        raise _unknown_which(rule, which, of_rule)
     chosen = [f for f in of_rule if (year is None or f.year == int(year))
               and (which is None or _matches(f, which))]
     return chosen
@@ -122,7 +159,7 @@ def _check_amount(finding: Finding, status: str, amount: str | None, provisional
             f"实际 actual {amount_text(finding.amount_wan)}\n  {describe(finding, True)}")
 
 
-RESULT = ("规则«rule»(?:在{year}年)?(?:«which»)?的结果为«status»"
+RESULT = ("规则«rule»(?:在{year}年)?(?:«which»档?)?的结果为«status»"
           "(?:[、，,]\\s*(?:(?P<provisional>暂定)?金额为«amount»|(?P<no_amount>无金额|没有金额)))?")
 
 
@@ -131,8 +168,9 @@ def result(case: Case, rule: str, year: str | None, which: str | None, status: s
            amount: str | None, provisional: str | None) -> None:
     """那么 规则"qk.revenue_milestone"在2020年的结果为"可获得"、金额为"500万元"。
 
-    需补充信息时写 暂定金额；不写金额即"没有金额"。同一年有多项结果时写明档次或对象：
-    规则"wqb.industrial_revenue_milestone"在2020年"首次突破10亿元"的结果为"可获得"、金额为"100万元"。
+    需补充信息时写 暂定金额；不写金额即"没有金额"。同一年有多项结果时写明档次（规则文件中的
+    档次名称）或对象：规则"wqb.industrial_revenue_milestone"在2020年"首次突破10亿元"档的结果为
+    "可获得"、金额为"100万元"。
     """
     finding = _one(case, rule, year, which)
     wanted = status_code(status)
@@ -142,6 +180,7 @@ def result(case: Case, rule: str, year: str | None, which: str | None, status: s
             f"实际 actual {status_label(finding.status)}\n  {describe(finding, True)}")
     _check_amount(finding, wanted, amount, provisional)
     case.finding = finding
+    REACHED.add(finding.rule_id)
 
 
 @then(pattern("规则«rule»在{year}年共有(?P<count>\\d+)项结果为«status»[、，,]\\s*合计«amount»"))
@@ -156,6 +195,21 @@ def results_sum(case: Case, rule: str, year: str, count: str, status: str, amoun
             f"期望 {count} 项\"{status_label(wanted)}\"、合计 {amount}；实际 {len(with_status)} 项、合计 "
             f"{amount_text(total)}（该年共 {len(chosen)} 项结果） / expected {count} findings totalling {amount}.\n"
             f"{describe_all(chosen)}")
+    REACHED.update(f.rule_id for f in chosen)
+
+
+@then(pattern("规则«rule»在{year}年有(?P<count>\\d+)项结果为«status»[、，,]\\s*合计«amount»"))
+def results_among(case: Case, rule: str, year: str, count: str, status: str, amount: str) -> None:
+    """那么 规则"qk.talent_project"在2020年有1项结果为"可获得"、合计"100万元"（该年其余结果是别的结果）。"""
+    chosen = _select(case, rule, year, None)
+    wanted = status_code(status)
+    with_status = [f for f in chosen if f.status == wanted]
+    total = sum((f.amount_wan or Decimal(0) for f in with_status), Decimal(0))
+    if len(with_status) != int(count) or total != money(amount):
+        raise ScenarioError(
+            f"期望 {count} 项\"{status_label(wanted)}\"、合计 {amount}；实际 {len(with_status)} 项、合计 "
+            f"{amount_text(total)} / expected {count} findings totalling {amount}.\n{describe_all(chosen)}")
+    REACHED.update(f.rule_id for f in with_status)
 
 
 @then(pattern("规则«rule»(?:在{year}年)?没有(?:任何)?结果"))
@@ -169,10 +223,20 @@ def no_result(case: Case, rule: str, year: str | None) -> None:
         raise ScenarioError(f"不应有结果，实际有 / expected no finding, found:\n{describe_all(chosen, True)}")
 
 
+@then(pattern("政策«policy»没有(?:任何)?结果"))
+def policy_none(case: Case, policy: str) -> None:
+    """那么 政策"wuhan-2021-4jk"没有任何结果（扶持措施只在适用区域和期限内显示）。"""
+    pid = policy_id(policy)
+    findings = [f for f in case.evaluated().results if f.policy_id == pid]
+    if findings:
+        raise ScenarioError(f"政策\"{policy}\"不应有结果，实际有 / expected no finding:\n{describe_all(findings, True)}")
+
+
 @then(pattern("政策«policy»的(?:全部|所有)结果均为«status»"))
 def policy_all(case: Case, policy: str, status: str) -> None:
-    """那么 政策"wuhan-2018-wqb"的全部结果均为"不适用"。"""
-    findings = [f for f in case.evaluated().results if f.policy_id == policy.strip()]
+    """那么 政策"wuhan-2018-wqb"的全部结果均为"不适用"（政策编号即场景文件名，也可写政策标题）。"""
+    pid = policy_id(policy)
+    findings = [f for f in case.evaluated().results if f.policy_id == pid]
     wanted = status_code(status)
     if not findings:
         raise ScenarioError(f"政策\"{policy}\"没有任何结果 / no finding for policy {policy!r}\n"
@@ -213,21 +277,23 @@ def note_contains(case: Case, text: str) -> None:
 
 @then(pattern("需补充«text»"))
 def missing_contains(case: Case, text: str) -> None:
-    """而且 需补充"prior_peak_revenue_wan"（上一条结果要求补充的档案字段，可写字段名或中文名）。"""
+    """而且 需补充"2019年营业收入"（上一条结果要求补充的数据，按中文写；"的"可写可不写）。"""
     finding = case.last()
-    have = list(finding.missing) + [r.missing for r in finding.reasons if r.missing]
     if finding.status != "needs_info":
         raise ScenarioError(f"上一条结果不是\"需补充信息\" / not a needs_info finding\n  {describe(finding, True)}")
-    if not any(text in m for m in have):
-        raise _texts_fail("需补充字段", text, have, finding)
+    if not asks_for(finding, text):
+        raise _texts_fail("需补充的数据", text, missing_words(finding), finding)
 
 
 @then(pattern("适用解释包含«interp»"))
 def interpretation_listed(case: Case, interp: str) -> None:
-    """而且 适用解释包含"INTERP-QK-3"（该结果受此解释影响，界面会显示其说明）。"""
+    """而且 适用解释包含"同一年达到多个台阶"（解释标题；该结果受此解释影响，界面会显示其说明）。"""
     finding = case.last()
-    if interp.strip() not in finding.interpretations:
-        raise _texts_fail("适用解释", interp, finding.interpretations, finding)
+    iid = interpretation_id(interp)
+    if iid not in finding.interpretations:
+        titles = [ruleset().interpretations[i].title if i in ruleset().interpretations else i
+                  for i in finding.interpretations]
+        raise _texts_fail("适用解释", interp, titles, finding)
 
 
 @then(pattern("联系部门包含«unit»"))
@@ -251,10 +317,13 @@ def amount_kind(case: Case, kind: str) -> None:
 
 @then(pattern("档次为«tier»"))
 def tier_is(case: Case, tier: str) -> None:
-    """而且 档次为"百亿级台阶（服务业五十亿级）"（档次名称或编号，如 T100）。"""
+    """而且 档次为"百亿级台阶（服务业五十亿级）"（规则文件中的档次名称）。"""
     finding = case.last()
-    if tier.strip() not in (finding.tier, finding.tier_title):
-        raise ScenarioError(f"档次不符 / tier differs: 期望 {tier}，实际 {finding.tier_title}（{finding.tier}）")
+    if not _is_tier(finding, tier):
+        known = tier_titles(ruleset(), finding.rule_id)
+        raise ScenarioError(
+            f"档次不符 / tier differs: 期望 {tier}，实际 {finding.tier_title or '（无档次）'}\n"
+            f"  该规则的档次 / tiers of the rule: {'、'.join(f'“{t}”' for t in known) or '（无）'}")
 
 
 # ---------------------------------------------------------------------------- the whole report

@@ -1,9 +1,12 @@
 """What the steps share: the scenario state, label look-ups, step patterns, failure messages.
 
-Why labels: a rule maintainer writes ``"批发"``, ``"科创板"``, ``"可获得"``, not the codes the
+Why labels: an official writes ``"批发"``, ``"科创板"``, ``"可获得"``, not the codes the
 profile contract uses; :mod:`subsidy.vocab` is the single place both are kept, so the steps
 look labels up there (plus a few everyday aliases such as ``"主板"``) and never keep their own
-copy of a vocabulary.
+copy of a vocabulary. Tiers and readings are named as the rule files name them (a tier's
+``title``, an interpretation's ``title`` and a reading's ``label``), resolved through the loaded
+rule set of :func:`rules_dir`; missing data is named in words and matched against what the
+finding says it lacks. Codes stay accepted for maintainers; the feature files do not use them.
 
 Why the failure messages list findings: when a scenario fails, the maintainer needs to see
 what the calculator did answer (rule, year, status, amount, tier, reasons), not a bare
@@ -15,16 +18,57 @@ results) and in ``rules/`` (as the rules).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pytest_bdd import parsers
 
 from subsidy import vocab
+from subsidy.evaluate import default_rules
 from subsidy.findings import Finding, Report
 from subsidy.money import MoneyError, format_wan, parse_money
+from subsidy.ruleset import DEFAULT_RULES_DIR, RuleFileError, RuleSet
+
+
+class ScenarioError(AssertionError):
+    """A step could not be carried out or its check failed; the message says why."""
+
+
+# --------------------------------------------------------------------------------------------
+# The rule folder the scenarios run against
+# --------------------------------------------------------------------------------------------
+
+RULES_DIR_ENV = "SUBSIDY_RULES_DIR"
+"""Environment variable naming the rule folder the scenarios use (default: the project's
+``rules/``), so that a test can run every scenario against a modified copy of the rules."""
+
+
+def rules_dir() -> Path:
+    """The rule folder in force: ``$SUBSIDY_RULES_DIR`` when set, else the project's ``rules/``."""
+    chosen = os.environ.get(RULES_DIR_ENV, "").strip()
+    return Path(chosen) if chosen else DEFAULT_RULES_DIR
+
+
+def ruleset() -> RuleSet:
+    """The rule set of :func:`rules_dir` (loaded once per folder); a bad folder fails the step."""
+    folder = rules_dir()
+    try:
+        return default_rules(folder)
+    except RuleFileError as exc:
+        raise ScenarioError(f"规则目录 {folder} 无法加载 / the rule folder does not load:\n{exc}") from None
+
+
+REACHED: set[str] = set()
+"""Rule ids for which a result check of this run found, and accepted, a finding.
+
+The clause coverage test runs the scenarios in a subprocess and reads this set (written to
+the file named by ``$SUBSIDY_REACHED_FILE`` when the session ends, see ``tests/conftest.py``):
+a rule counts as covered only when a scenario reached a result for it, not when one merely
+names it."""
 
 # --------------------------------------------------------------------------------------------
 # Step patterns
@@ -60,10 +104,6 @@ QUOTED_ITEM = r'\s*["“]([^"“”]*)["”]\s*'
 """The same quoted value without a group name, for lists inside one step."""
 
 
-class ScenarioError(AssertionError):
-    """A step could not be carried out or its check failed; the message says why."""
-
-
 # --------------------------------------------------------------------------------------------
 # Labels → codes
 # --------------------------------------------------------------------------------------------
@@ -71,7 +111,7 @@ class ScenarioError(AssertionError):
 _QUOTE_CHARS = str.maketrans("", "", "\"'“”‘’「」 ")
 
 
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
     return text.translate(_QUOTE_CHARS).casefold()
 
 
@@ -114,12 +154,12 @@ def code_of(table: dict[str, vocab.Label], text: str, what: str,
             aliases: dict[str, str] | None = None) -> str:
     """The code of a label (Chinese or English), of a code itself, or of an alias; else fail
     with the accepted labels listed."""
-    wanted = _norm(text)
+    wanted = norm(text)
     for code, lab in table.items():
-        if wanted in (_norm(code), _norm(lab.zh), _norm(lab.en)):
+        if wanted in (norm(code), norm(lab.zh), norm(lab.en)):
             return code
     for alias, code in (aliases or {}).items():
-        if wanted == _norm(alias):
+        if wanted == norm(alias):
             return code
     known = "、".join(lab.zh for lab in table.values())
     raise ScenarioError(f"不认识的{what}“{text}”；可用：{known} / unknown {what} {text!r}")
@@ -173,20 +213,140 @@ def programme_code(text: str) -> str:
         return text.strip()
 
 
-READINGS = {
-    "alternative": "alternative", "备选": "alternative", "备选解释": "alternative",
-    "替代": "alternative", "替代解释": "alternative", "另一种解释": "alternative",
-    "default": "default", "默认": "default", "默认解释": "default",
+# --------------------------------------------------------------------------------------------
+# Rule-set labels → ids: readings, tiers, missing data
+# --------------------------------------------------------------------------------------------
+
+READING_WORDS = {
+    "default": ("默认", "默认解释"),
+    "alternative": ("备选", "备选解释", "替代", "替代解释", "另一种解释"),
 }
+"""Words a maintainer may write instead of a reading's label (scenarios use the labels)."""
 
 
-def reading_code(text: str) -> str:
-    try:
-        return READINGS[text.strip()]
-    except KeyError:
-        raise ScenarioError(
-            f"解释只能采用 default/默认 或 alternative/备选，不是“{text}” / "
-            f"a reading is default or alternative, not {text!r}") from None
+def readings_of(interp: Any) -> dict[str, Any]:
+    """An interpretation's readings, keyed by the value a switch takes (``default``, …).
+
+    Each reading has a ``label`` (and ``label_en``); an interpretation with a ``readings``
+    table is read as such, else its ``default`` and ``alternative`` sides.
+    """
+    table = getattr(interp, "readings", None)
+    if isinstance(table, dict):
+        return dict(table)
+    if isinstance(table, list | tuple):
+        return {getattr(r, "id", None) or getattr(r, "key", None): r for r in table}
+    return {key: side for key in ("default", "alternative")
+            if (side := getattr(interp, key, None)) is not None}
+
+
+def file_reading(interp: Any) -> str:
+    """The reading the rule file itself takes (what a scenario must switch away from)."""
+    return getattr(interp, "use", None) or "default"
+
+
+def _labels(reading: Any) -> list[str]:
+    return [text for text in (getattr(reading, "label", None), getattr(reading, "label_en", None)) if text]
+
+
+def as_written(title: str) -> str:
+    """A label as a scenario writes it inside "…": its own double quotes become ‘…’."""
+    out, opening = [], True
+    for char in title:
+        if char in "\"“”":
+            out.append("‘" if opening else "’")
+            opening = not opening
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _interpretations_listed(rules: RuleSet) -> str:
+    lines = []
+    for iid, interp in sorted(rules.interpretations.items()):
+        sides = "、".join(f"\"{as_written(r.label)}\"" for r in readings_of(interp).values())
+        lines.append(f"    \"{as_written(interp.title)}\"（{iid}）：{sides}")
+    return "\n".join(lines)
+
+
+def interpretation_id(text: str, rules: RuleSet | None = None) -> str:
+    """The INTERP id of an interpretation named by its title (or, for maintainers, its id)."""
+    rules = rules or ruleset()
+    wanted = norm(text)
+    for iid, interp in rules.interpretations.items():
+        names = [iid, interp.title, getattr(interp, "title_en", None) or ""]
+        if wanted in (norm(name) for name in names if name):
+            return iid
+    raise ScenarioError(
+        f"不认识的解释“{text}”；请写规则文件中的解释标题，可用（标题：各种解释）：\n"
+        f"{_interpretations_listed(rules)}\n / unknown interpretation {text!r}")
+
+
+def reading_key(iid: str, text: str, rules: RuleSet | None = None) -> str:
+    """The reading of interpretation ``iid`` named by its label (or ``default``/``默认``…)."""
+    rules = rules or ruleset()
+    interp = rules.interpretations[iid]
+    wanted = norm(text)
+    sides = readings_of(interp)
+    for key, reading in sides.items():
+        if wanted in (norm(name) for name in [key, *_labels(reading)]):
+            return key
+    for key, words in READING_WORDS.items():
+        if key in sides and wanted in (norm(word) for word in words):
+            return key
+    allowed = "、".join(f"\"{as_written(r.label)}\"" for r in sides.values())
+    raise ScenarioError(
+        f"解释“{interp.title}”没有“{text}”这种解释；可用：{allowed} / "
+        f"{iid} has no reading {text!r}")
+
+
+def policy_id(text: str, rules: RuleSet | None = None) -> str:
+    """The id of a policy named by its id (the feature file's name) or its title."""
+    rules = rules or ruleset()
+    wanted = norm(text)
+    for pid, policy in rules.policies.items():
+        if wanted in (norm(pid), norm(policy.title)):
+            return pid
+    known = "\n".join(f"    {pid}：{as_written(p.title)}" for pid, p in sorted(rules.policies.items()))
+    raise ScenarioError(f"rules/ 中没有政策“{text}” / no policy {text!r}; 已有政策 / known:\n{known}")
+
+
+def tier_titles(rules: RuleSet, rule_id: str) -> list[str]:
+    """The titles of a rule's tiers as written in its file (ladder steps are named by pattern)."""
+    rule = rules.rules[rule_id]
+    out: list[str] = []
+    for tier in getattr(rule, "tiers", None) or []:
+        if tier.title not in out:
+            out.append(tier.title)
+    ladder = getattr(rule, "repeat", None) or getattr(rule, "ladder", None)
+    title = getattr(ladder, "title", None)
+    if title and title not in out:
+        out.append(title)
+    return out
+
+
+_MISSING_NOISE = str.maketrans("", "", "\"'“”‘’「」 的")
+
+
+def _norm_missing(text: str) -> str:
+    return text.translate(_MISSING_NOISE).casefold()
+
+
+def missing_words(finding: Finding) -> list[str]:
+    """What a needs-information finding asks for, in words.
+
+    The finding's ``missing_text`` (when the calculator gives one) and the text of every reason
+    it could not decide (``passed`` is None), then the machine paths, for maintainers.
+    """
+    words = list(getattr(finding, "missing_text", None) or [])
+    words += [r.text for r in finding.reasons if r.passed is None]
+    paths = list(finding.missing) + [r.missing for r in finding.reasons if r.missing]
+    return words + [p for p in dict.fromkeys(paths) if p not in words]
+
+
+def asks_for(finding: Finding, text: str) -> bool:
+    """Whether the finding asks for ``text`` ("2019年营业收入" matches "缺少2019年的营业收入")."""
+    wanted = _norm_missing(text)
+    return bool(wanted) and any(wanted in _norm_missing(word) for word in missing_words(finding))
 
 
 CHINESE_COUNTS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5}

@@ -8,72 +8,30 @@ the readings chosen on the self-check page), and the source texts from ``docs/so
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import streamlit as st
 
 from subsidy import vocab
-from subsidy.explain import show
+from subsidy.conditions import Condition
 from subsidy.fields import field as field_spec
-from subsidy.ruleset import (
-    After,
-    AnyOf,
-    Choose,
-    Compare,
-    Condition,
-    Policy,
-    Rule,
-    RuleSet,
-    coerce_value,
-)
-from subsidy.ui.i18n import colon, md, money_short, names, quote, t
+from subsidy.ruleset import Policy, Rule, RuleSet
+from subsidy.ui.i18n import colon, md, money_short, names, quote, t, zh_span
 from subsidy.ui.state import current_lang
 
 SOURCES_DIR = Path(__file__).resolve().parents[3] / "docs" / "sources"
-_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 
 
 def describe(cond: Condition, rule: Rule, ruleset: RuleSet, lang: str) -> str:
-    """One condition of a rule file in words (the same tree the engine compiles)."""
-    if isinstance(cond, Compare):
-        spec = field_spec(rule.subject, cond.field)
-        kind = spec.kind if spec else "text"
-        name = cond.label or ((spec.en if lang == "en" else spec.zh) if spec else cond.field)
-        if cond.op in ("first_reach", "first_exceed"):
-            return f"{name} {t('cat_' + cond.op, lang)} {money_short(coerce_value('money', cond.value), lang)}"
-        if cond.op in ("is_true", "is_false"):
-            if cond.label:
-                return name if cond.op == "is_true" else f"{name}{colon(lang)}{t('no', lang)}"
-            return f"{name}{colon(lang)}{t('yes' if cond.op == 'is_true' else 'no', lang)}"
-        if cond.op in ("in", "not_in"):
-            shown = [show(kind, coerce_value(kind, v), cond.field, lang) for v in cond.value]
-            if cond.label:
-                return cond.label
-            if lang == "en":
-                values = " or ".join(shown)
-                return f"{name} is {values}" if cond.op == "in" else f"{name} is not {values}"
-            values = "或".join(shown)
-            return f"{name}为{values}" if cond.op == "in" else f"{name}不是{values}"
-        value = show(kind, coerce_value(kind, cond.value), cond.field, lang)
-        return f"{name} {_SYMBOL[cond.op]} {value}"
-    if isinstance(cond, AnyOf):
-        inner = t("list_sep", lang).join(describe(c, rule, ruleset, lang) for c in cond.any)
-        return f"{cond.label or t('cat_any', lang)}{colon(lang)}{inner}"
-    if isinstance(cond, Choose):
-        parts = []
-        for branch in cond.choose:
-            then = (", " if lang == "en" else "，").join(describe(c, rule, ruleset, lang) for c in branch.then)
-            if branch.when is not None:
-                parts.append(f"{t('cat_if', lang)}{describe(branch.when, rule, ruleset, lang)}"
-                             f"{t('cat_then', lang)}{then}")
-            else:
-                parts.append(f"{t('cat_otherwise', lang)}{then}")
-        return t("list_sep", lang).join(parts)
-    if isinstance(cond, After):
-        other = ruleset.rules.get(cond.after)
-        return cond.label or t("cat_after", lang, rule=other.title if other else cond.after)
-    return str(cond)
+    """One condition of a rule file in words: each kind describes itself."""
+
+    def title_of(rule_id: str) -> str:
+        other = ruleset.rules.get(rule_id)
+        if other is None:
+            return rule_id
+        return other.title_en if lang == "en" else other.title
+
+    return cond.describe(lang, lambda name: field_spec(rule.subject, name), title_of)
 
 
 def window_text(policy: Policy, lang: str) -> str:
@@ -106,7 +64,7 @@ def amount_lines(rule: Rule, ruleset: RuleSet, lang: str) -> list[str]:
     for tier in rule.tiers:
         title = (tier.title_en or tier.title) if lang == "en" else tier.title
         conds = "，".join(describe(c, rule, ruleset, lang) for c in tier.conditions
-                         if not isinstance(c, After))
+                         if getattr(c, "tag", "") != "after")
         lines.append(f"**{md(title)}**{colon(lang)}{md(money_short(tier.amount_wan, lang))}"
                      + (f"（{md(conds)}）" if conds else ""))
     if rule.repeat:
@@ -135,22 +93,24 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
             return
     title = (policy.title_en if lang == "en" else policy.title)
     st.subheader(title)
-    issuer = (f'<span lang="zh-CN">{html.escape(policy.issuer)}</span>' if lang == "en"
-              else md(policy.issuer))  # a proper name, only in Chinese
+    issuer = zh_span(policy.issuer) if lang == "en" else md(policy.issuer)  # a proper name, only in Chinese
     meta = [
         f"**{t('cat_issuer', lang)}**{colon(lang)}{issuer}",
-        f"**{t('cat_issued', lang)}**{colon(lang)}{policy.issued.isoformat()}",
+        f"**{t('cat_issued', lang)}**{colon(lang)}{md(policy.issued_text())}"
+        + (t("paren", lang, text=zh_span(policy.doc_number) if lang == "en" else md(policy.doc_number))
+           if policy.doc_number else ""),
         f"**{t('cat_window', lang)}**{colon(lang)}{md(window_text(policy, lang))}",
         f"**{t('cat_area', lang)}**{colon(lang)}{md(area_text(policy, lang))}",
         f"**{t('cat_monetary', lang)}**{colon(lang)}{t('yes', lang) if policy.monetary else t('cat_monetary_no', lang)}",
     ]
     st.markdown(" · ".join(meta), unsafe_allow_html=lang == "en")
+    if policy.reliability_note:
+        st.warning(policy.reliability_note.split(" / ")[1 if lang == "en" else 0])
     if policy.window_note:
         if lang == "en":  # the rule file's note quotes the document: shown as the Chinese original
-            st.caption(f'{t("cat_window_note", lang)}: <span lang="zh-CN">{html.escape(policy.window_note)}</span>',
-                       unsafe_allow_html=True)
+            st.caption(f'{t("cat_window_note", lang)}: {zh_span(policy.window_note)}', unsafe_allow_html=True)
         else:
-            st.caption(md(policy.window_note))
+            st.text(policy.window_note)  # as it stands: never read as Markdown
     st.caption(f"{policy.id} · {t('source_doc', lang)} {policy.source}")
     with st.expander(t("cat_view_source", lang, name=policy.source)):
         text = source_text(policy.source)
@@ -176,8 +136,12 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
             if rule.once != "none":
                 facts.append(f"{t('cat_once', lang)}{colon(lang)}{t('cat_once_' + rule.once, lang)}")
             st.caption(" · ".join(facts))
+            where = " / ".join(p for p in (rule.heading, f"{policy.source}:{rule.source_line}"
+                                           if rule.source_line else None) if p)
             st.markdown(f"**{t('clause', lang)}**{md(t('paren', lang, text=rule.section))}")
             quote(rule.quote, lang)
+            if where:
+                st.caption(md(where) if lang != "en" else zh_span(where), unsafe_allow_html=lang == "en")
             if rule.interpretations:
                 st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + t("list_sep", lang).join(
                     f"{iid}{t('paren', lang, text=getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang))}"

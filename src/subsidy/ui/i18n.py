@@ -349,6 +349,17 @@ def md(text: object) -> str:
     return str(text).translate(_MD_SPECIAL)
 
 
+_MD_INLINE = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]#|$~"})
+
+
+def zh_span(text: str) -> str:
+    """Chinese text inside an English page, marked ``lang="zh-CN"``: HTML-escaped and with
+    Markdown's characters escaped, so it is shown exactly as it stands."""
+    import html
+
+    return f'<span lang="zh-CN">{html.escape(str(text)).translate(_MD_INLINE)}</span>'
+
+
 def quote(text: str, lang: str) -> None:
     """A verbatim clause of a policy document. It exists only in Chinese: in the English page
     it is marked as Chinese text (``lang="zh-CN"``), so a reader's tools (and the page's
@@ -360,7 +371,9 @@ def quote(text: str, lang: str) -> None:
     if lang != "en":
         st.markdown(f"> {md(text)}")
         return
-    st.markdown(f'<blockquote lang="zh-CN">{html.escape(text)}</blockquote>', unsafe_allow_html=True)
+    # One HTML block (no blank line inside): its content is not read as Markdown.
+    body = html.escape(text).replace("\n", "<br>")
+    st.markdown(f'<blockquote lang="zh-CN">{body}</blockquote>', unsafe_allow_html=True)
 
 
 def names(title: str, items: list[str], lang: str) -> None:
@@ -373,7 +386,7 @@ def names(title: str, items: list[str], lang: str) -> None:
     if lang != "en":
         st.caption(f"{title}{colon(lang)}{md('、'.join(items))}")
         return
-    body = ", ".join(f'<span lang="zh-CN">{html.escape(item)}</span>' for item in items)
+    body = ", ".join(zh_span(item) for item in items)
     st.caption(f"{html.escape(title)}: {body}", unsafe_allow_html=True)
 
 
