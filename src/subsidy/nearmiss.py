@@ -12,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .conditions import Condition, FirstReach
+from .conditions import Condition, FirstReach, Judgement
+from .explain import Explainer
+from .facts import derive_facts
 from .fields import field as field_spec
+from .findings import Reason, Report
 from .profile import Profile
 from .ruleset import Rule, RuleSet
 
@@ -95,26 +98,101 @@ def ladders(ruleset: RuleSet, profile: Profile) -> list[Ladder]:
     return out
 
 
+# ------------------------------------------------------------------------------ the outlook
+
+
 @dataclass(frozen=True)
-class NextStep:
-    """The next level of one ladder above the company's latest figure."""
+class TierOutlook:
+    """One tier above what a company was awarded: every condition judged for its latest year."""
+
+    rule_id: str
+    tier_id: str
+    title: str
+    title_en: str
+    amount_wan: Decimal | None
+    year: int
+    reasons: tuple[Reason, ...]
+    """Each condition of the tier (and of the rule): text, actual, required, gap, passed."""
+    lost: bool = False
+    """True when the tier can no longer be had: its first-time level was reached without
+    the award (in ``lost_year``), and "首次" binds that level."""
+    lost_year: int | None = None
+
+    @property
+    def shortfalls(self) -> list[Reason]:
+        """The conditions not met (passed False) — what stands between the company and it."""
+        return [r for r in self.reasons if r.passed is False]
+
+
+@dataclass(frozen=True)
+class LadderOutlook:
+    """Where a company stands on one ladder: what it got, the next tier it could still get,
+    and the tiers it has lost for good."""
 
     ladder: Ladder
-    step: Step
-    latest_wan: Decimal
-    gap_wan: Decimal
+    awarded: tuple[tuple[int, str, Decimal | None], ...]
+    """(year, tier id, amount) of each tier granted, from the report."""
+    next: TierOutlook | None
+    lost: tuple[TierOutlook, ...]
+
+    def reached(self, tier_id: str) -> bool:
+        """A tier counts as reached only when it was granted."""
+        return any(tid == tier_id for _, tid, _ in self.awarded)
 
 
-def next_steps(ruleset: RuleSet, profile: Profile) -> list[NextStep]:
-    """For each ladder, the first level above the latest year's figure, nearest first."""
-    out: list[NextStep] = []
+def _no_chain(cond: object, explainer: Explainer) -> Judgement:  # ladder tiers do not chain
+    return Judgement(None, [])
+
+
+def outlook(report: Report, profile: Profile, ruleset: RuleSet) -> list[LadderOutlook]:
+    """For each revenue ladder the company is on: the next tier it could still get, with
+    every condition of that tier judged (actual, required, gap — revenue *and* the other
+    figures), and the tiers lost for good. Judged on the latest year of the profile that
+    lies in the policy's period, with the same condition kinds the evaluation uses."""
+    facts = [f for f in derive_facts(profile, None, ruleset.offsets) if f.subject == "company_year"]
+    out: list[LadderOutlook] = []
     for ladder in ladders(ruleset, profile):
-        values = [v for y in sorted(profile.years, key=lambda y: y.year)
-                  if (v := getattr(y, ladder.profile_field, None)) is not None]
-        if not values:
+        rule = ruleset.rules[ladder.rule_id]
+        policy = ruleset.policy_of(rule.id)
+        awarded = tuple(sorted(
+            (f.year or 0, f.tier or "", f.amount_wan) for f in report.results
+            if f.rule_id == rule.id and f.status == "eligible"))
+        in_window = [f for f in facts if policy.window.contains(f.year)]
+        if not in_window:
             continue
-        latest = values[-1]
-        above = [s for s in ladder.steps if s.level_wan > latest]
-        if above:
-            out.append(NextStep(ladder, above[0], latest, above[0].level_wan - latest))
-    return sorted(out, key=lambda n: n.gap_wan / n.step.level_wan if n.step.level_wan else n.gap_wan)
+        fact = max(in_window, key=lambda f: f.year)
+        granted = {tid for _, tid, _ in awarded}
+        levels = {step.tier_id: step.level_wan for step in ladder.steps}
+        top = max((levels[t] for t in granted if t in levels), default=None)
+        explainer = Explainer(fact, _no_chain)
+        tiers = sorted((t for t in rule.all_tiers() if t.id in levels and t.id not in granted
+                        and (top is None or levels[t.id] > top)), key=lambda t: levels[t.id])
+        next_tier: TierOutlook | None = None
+        lost: list[TierOutlook] = []
+        for tier in tiers:
+            judged = explainer.judge_all([*rule.select, *rule.conditions, *tier.conditions])
+            reasons = tuple(r for r in judged.reasons if isinstance(r, Reason))
+            firsts = [explainer.judge(c) for c in _ladder_tests(tier.conditions, profile)]
+            earlier = [r for j in firsts for r in j.reasons
+                       if isinstance(r, Reason) and r.code == "reached_before"]
+            reached_now = bool(firsts) and all(j.value is True for j in firsts) and judged.value is False
+            view = TierOutlook(rule.id, tier.id, tier.title, tier.title_en or tier.title, tier.amount_wan,
+                               fact.year, reasons)
+            if earlier or reached_now:
+                lost.append(TierOutlook(**{**view.__dict__, "lost": True,
+                                           "lost_year": _earlier_year(fact, earlier) if earlier else fact.year}))
+            elif next_tier is None and judged.value is not True:
+                next_tier = view
+        out.append(LadderOutlook(ladder, awarded, next_tier, tuple(lost)))
+    return out
+
+
+def _earlier_year(fact: object, reasons: list[Reason]) -> int | None:
+    """The year a first-time level was reached before, as the reason states it."""
+    import re
+
+    for reason in reasons:
+        match = re.search(r"(19|20|21)[0-9]{2}", reason.text or "")
+        if match and int(match.group(0)) != getattr(fact, "year", None):
+            return int(match.group(0))
+    return None

@@ -7,18 +7,19 @@ evaluated by :func:`subsidy.evaluate.evaluate`, and shown by :mod:`subsidy.ui.re
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import streamlit as st
 
 from subsidy.evaluate import default_rules, evaluate
-from subsidy.findings import Report
-from subsidy.nearmiss import next_steps
-from subsidy.profile import Problem, Profile, field_label
+from subsidy.nearmiss import LadderOutlook, TierOutlook, outlook
+from subsidy.profile import Problem
 from subsidy.report_text import file_stem
 from subsidy.ruleset import RuleSet
 from subsidy.ui import page_text
 from subsidy.ui import profile_form as pf
 from subsidy.ui.i18n import colon, md, money_short, t
+from subsidy.ui.nearmiss_panel import shortfall_words
 from subsidy.ui.results import render_results
 from subsidy.ui.state import current_lang
 
@@ -111,16 +112,21 @@ def _on_check() -> None:
     st.session_state["ui.check_no"] = st.session_state.get("ui.check_no", 0) + 1
 
 
-def next_award_text(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> str | None:
-    """The nearest award not yet reached, in a few words, for the summary line."""
-    steps = next_steps(ruleset, profile)
-    if not steps:
+def next_award_text(outlooks: list[LadderOutlook], lang: str) -> str | None:
+    """The nearest tier still to be had, with what it lacks, for the summary line."""
+    candidates = [o.next for o in outlooks if o.next is not None]
+    if not candidates:
         return None
-    nearest = steps[0]
-    tier = nearest.step.title_en if lang == "en" else nearest.step.title
-    award = money_short(nearest.step.amount_wan, lang) if nearest.step.amount_wan is not None else ""
-    return t("next_award", lang, tier=tier, award=award, level=money_short(nearest.step.level_wan, lang),
-             figure=field_label(nearest.ladder.profile_field, lang))
+
+    def distance(tier: TierOutlook) -> tuple[int, Decimal]:
+        """Fewest conditions missing first, then the smallest largest gap."""
+        gaps = [r.gap_wan for r in tier.shortfalls if r.gap_wan is not None]
+        return (len(tier.shortfalls), max(gaps, default=Decimal(0)))
+
+    nearest = min(candidates, key=distance)
+    tier = nearest.title_en if lang == "en" else nearest.title
+    return t("next_award", lang, tier=tier, award=money_short(nearest.amount_wan, lang),
+             short=shortfall_words(nearest, lang))
 
 
 _JSON_PLACE = re.compile(r"第 ([0-9]+) 行第 ([0-9]+) 列")
@@ -197,8 +203,9 @@ def render() -> None:
         return
     ruleset = ruleset_for(interpretation_readings())
     report = evaluate(outcome.profile, rules=ruleset)
-    render_results(report, outcome.profile, ruleset, lang,
-                   next_award=next_award_text(report, outcome.profile, ruleset, lang))
+    outlooks = outlook(report, outcome.profile, ruleset)
+    render_results(report, outcome.profile, ruleset, lang, outlooks=outlooks,
+                   next_award=next_award_text(outlooks, lang))
     st.divider()
     # The form is drawn only while it is open: a check then costs the results alone.
     form_box = st.expander(t("edit_form", lang), key=form_open_key(lang), on_change="rerun",

@@ -168,7 +168,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "summary_eligible": ("可获得 {n} 项，共 {total}", "{n} award(s) available, {total} in total"),
     "summary_needs": ("需补充 {n} 项", "{n} need more information"),
     "summary_next": ("最近的下一档：{what}", "nearest next award: {what}"),
-    "next_award": ("{tier}（{figure}达到 {level}，奖励 {award}）", "{tier} ({figure} of {level}, award {award})"),
+    "next_award": ("「{tier}」奖励 {award}（{short}）", "\"{tier}\", award {award} ({short})"),
     "list_sep": ("；", "; "),
     "paren": ("（{text}）", " ({text})"),
     "full_stop": ("。", ". "),
@@ -233,6 +233,27 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Open the HTML report in a browser to print it or save it as PDF.",
     ),
     # ---------------------------------------------------------------- ladder chart
+    "nm_title": ("距下一档奖励：还差什么", "The next award: what is still missing"),
+    "nm_gap": ("差距", "Gap"),
+    "nm_short_by": ("{what}还差 {gap}", "{what} short by {gap}"),
+    "nm_awarded": ("{year}年已获得「{tier}」，{amount}。", "{year}: awarded \"{tier}\", {amount}."),
+    "nm_next": (
+        "下一档：「{tier}」，奖励 {amount}。按{year}年数据，各项条件如下：",
+        "Next tier: \"{tier}\", award {amount}. With the {year} figures, its conditions stand as follows:",
+    ),
+    "nm_top": ("本政策此台阶奖励已无更高一档。", "There is no higher tier on this ladder."),
+    "nm_lost_now": (
+        "已无法获得「{tier}」（{amount}）：{year}年已首次达到该档的收入标准，但未同时满足其他条件（{why}）；"
+        "按“首次”规定，以后年度不再奖励。",
+        "\"{tier}\" ({amount}) can no longer be had: its revenue level was first reached in {year} "
+        "while another condition was not met ({why}); as the award is for the first time only, a "
+        "later year cannot earn it.",
+    ),
+    "nm_lost_before": (
+        "已无法获得「{tier}」（{amount}）：该档的收入标准已于{year}年首次达到，按“首次”规定不再奖励。",
+        "\"{tier}\" ({amount}) can no longer be had: its revenue level was first reached in {year}, "
+        "and the award is for the first time only.",
+    ),
     "ladder_title": ("距下一档奖励", "How far to the next award"),
     "ladder_no_years": (
         "填写年度营业收入后，这里显示收入与奖励台阶的对比。",
@@ -247,9 +268,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ladder_series": ("指标", "Figure"),
     "ladder_line": ("台阶", "Level"),
     "ladder_caption": (
-        "柱：各年收入；横线：适用的奖励台阶（来自规则文件）。",
-        "Bars: revenue per year; lines: the award levels that apply (from the rule files).",
+        "柱：各年收入；横线：适用的奖励台阶（来自规则文件）。只有已获得的台阶标为“已获得”：收入超过横线不等于获奖，其他条件见上方“还差什么”。",
+        "Bars: revenue per year; lines: the award levels that apply (from the rule files). Only "
+        "levels actually awarded are marked \"awarded\": revenue above a line is not an award by "
+        "itself; the other conditions are listed above.",
     ),
+    "ladder_state_awarded": ("（已获得）", " (awarded)"),
+    "ladder_state_lost": ("（已无法获得）", " (no longer possible)"),
+    "ladder_state_next": ("（下一档）", " (next)"),
+    "ladder_state_open": ("", ""),
     "gap_title": ("差距说明", "The gap in words"),
     "gap_latest_ok": ("{year}年：已获得「{tier}」（{amount}）。", "{year}: awarded “{tier}” ({amount})."),
     "gap_next_level": ("下一台阶：{level}，奖励 {amount}。", "Next level: {level}, award {amount}."),
@@ -328,6 +355,22 @@ def money(value: Decimal | None, lang: str = "zh") -> str:
 def money_short(value: Decimal | None, lang: str = "zh") -> str:
     """A compact amount for lists and chart labels: "2,235万元", "102亿元", "RMB 22.35 m"."""
     return wan_short(value, lang)
+
+
+def figure(text: str | None, lang: str = "zh") -> str:
+    """A figure the evaluation wrote ("2300万元", "102亿元") in the page's own money format
+    ("2,300万元"); any other text ("≥ 15%", "是") as it is."""
+    if not text:
+        return ""
+    from subsidy.money import MoneyError, parse_money
+
+    try:
+        value = parse_money(text.strip())
+    except (MoneyError, ArithmeticError, ValueError):
+        return text
+    if not any(unit in text for unit in ("万", "亿", "元")):
+        return text  # a bare number (a count, a year) is not money
+    return money_short(value, lang)
 
 
 def amount_text(value: Decimal | None, kind: str, lang: str = "zh") -> str:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from subsidy import vocab
 from subsidy.findings import STATUS_ORDER, Finding, Report
+from subsidy.nearmiss import LadderOutlook
 from subsidy.profile import Profile
 from subsidy.report_text import file_stem, missing_words, short_name
 from subsidy.ruleset import RuleSet
@@ -22,6 +23,7 @@ from subsidy.ui.i18n import (
     STATUS_ICONS,
     amount_text,
     colon,
+    figure,
     md,
     money,
     names,
@@ -29,6 +31,7 @@ from subsidy.ui.i18n import (
     status_label,
     t,
 )
+from subsidy.ui.nearmiss_panel import render_outlook
 
 _KIND_ORDER = {"fixed": 0, "per_unit": 0, "pass_through": 0, "case_by_case": 1, "none": 2}
 _KIND_GROUPS = {0: "group_awards", 1: "group_case", 2: "group_support"}
@@ -64,7 +67,7 @@ def _reason_table(finding: Finding, lang: str) -> str:
         text = (reason.text_en or reason.text) if lang == "en" else reason.text
         rows.append(" | ".join([
             "", REASON_MARKS_MD[reason.passed], md(text).replace("\n", " "),
-            md(reason.actual or ""), md(reason.required or ""), ""]).strip())
+            md(figure(reason.actual, lang)), md(figure(reason.required, lang)), ""]).strip())
     return "\n".join(rows)
 
 
@@ -255,7 +258,7 @@ def _exports(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> N
 
 
 def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str,
-                   next_award: str | None = None) -> None:
+                   next_award: str | None = None, outlooks: list[LadderOutlook] | None = None) -> None:
     """Everything about one evaluated profile, the one-line summary first."""
     st.header(md(t("results_title", lang, company=short_name(report.company))), anchor="results")
     st.markdown(f"##### {md(summary_text(report, lang, next_award))}")
@@ -265,6 +268,7 @@ def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str
         st.info(f"{t('hints', lang)}{colon(lang)}{md((hint.text_en or hint.text) if lang == 'en' else hint.text)}",
                 icon=":material/lightbulb:")
     _checklist(report, lang)
+    render_outlook(outlooks or [], lang)
     # Tabs report which one is open, so the chart (Altair: the dearest element of the page)
     # is drawn only while its tab is shown, not on every edit of the form.
     tab_findings, tab_ladder, tab_export = st.tabs(
@@ -276,6 +280,6 @@ def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str
         if tab_ladder.open is not False:
             from subsidy.ui import charts  # Altair is loaded when a chart is drawn, not before
 
-            charts.render_ladders(report, profile, ruleset, lang)
+            charts.render_ladders(report, profile, ruleset, lang, outlooks or [])
     with tab_export:
         _exports(report, profile, ruleset, lang)
