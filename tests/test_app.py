@@ -66,6 +66,15 @@ def open_form(at: AppTest) -> AppTest:
     return at
 
 
+def open_findings(at: AppTest) -> AppTest:
+    """Open every finding (their bodies are drawn only while open)."""
+    for key in [k for k in at.session_state if str(k).startswith("ui.finding.")]:
+        at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def texts(elements: Any) -> list[str]:
     return [str(e.value) for e in elements]
 
@@ -207,7 +216,7 @@ def test_results_come_first_with_a_one_line_summary_and_the_form_folded() -> Non
 
 
 def test_reasons_clause_and_readings_are_shown_for_a_finding() -> None:
-    at = run_check(load_example(fresh_app(), "qiaokou-trading-group"))
+    at = open_findings(run_check(load_example(fresh_app(), "qiaokou-trading-group")))
     report = evaluate(load_profile((ROOT / "examples/qiaokou-trading-group.json").read_bytes()))
     finding = next(f for f in report.results if f.status == "eligible" and f.interpretations)
     expander = next(e for e in at.expander if finding.title in e.label and str(finding.year) in e.label

@@ -6,14 +6,16 @@ evaluated by :func:`subsidy.evaluate.evaluate`, and shown by :mod:`subsidy.ui.re
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 
 import streamlit as st
 
 from subsidy.evaluate import default_rules, evaluate
+from subsidy.findings import Report
 from subsidy.nearmiss import LadderOutlook, TierOutlook, outlook
-from subsidy.profile import Problem
+from subsidy.profile import Problem, Profile, dump_profile
 from subsidy.report_text import file_stem
 from subsidy.ruleset import RuleSet
 from subsidy.ui import page_text
@@ -86,6 +88,7 @@ def _on_example() -> None:
         pf.load_example(stem)
 
 
+MEMO = "ui.evaluated"
 FORM_OPEN = "ui.form_open"
 """Whether the form is unfolded below the results (one key per language: the expander's
 label is part of its identity, see :func:`keep_form_open`)."""
@@ -174,6 +177,20 @@ def toolbar(outcome: pf.FormOutcome, lang: str) -> None:
             f"- {md(upload_problem(p, lang))}" for p in load_error))
 
 
+def evaluated(profile: Profile, readings: tuple[tuple[str, str], ...],
+              ruleset: RuleSet) -> tuple[Report, list[LadderOutlook]]:
+    """The report and the near-miss outlook of this profile under these readings, computed
+    once: opening a finding or a tab reruns the page, and must not evaluate again."""
+    key = (json.dumps(dump_profile(profile), sort_keys=True, default=str), readings, ruleset.version)
+    memo = st.session_state.get(MEMO)
+    if memo is not None and memo[0] == key:
+        return memo[1], memo[2]
+    report = evaluate(profile, rules=ruleset)
+    outlooks = outlook(report, profile, ruleset)
+    st.session_state[MEMO] = (key, report, outlooks)
+    return report, outlooks
+
+
 def _form_area(outcome: pf.FormOutcome, lang: str, checked: bool) -> tuple[tuple[str, str], ...]:
     """Everything the user fills in, and the button; returns the readings chosen."""
     toolbar(outcome, lang)
@@ -201,9 +218,9 @@ def render() -> None:
             st.warning(t("fix_first", lang), icon=":material/edit:")
             set_form_open(True)  # being fixed: it stays open when the results come
         return
-    ruleset = ruleset_for(interpretation_readings())
-    report = evaluate(outcome.profile, rules=ruleset)
-    outlooks = outlook(report, outcome.profile, ruleset)
+    readings = interpretation_readings()
+    ruleset = ruleset_for(readings)
+    report, outlooks = evaluated(outcome.profile, readings, ruleset)
     render_results(report, outcome.profile, ruleset, lang, outlooks=outlooks,
                    next_award=next_award_text(outlooks, lang))
     st.divider()

@@ -201,8 +201,19 @@ def _checklist(report: Report, lang: str) -> None:
                         f"{md(t('checklist_for', lang, what=what))}")
 
 
+FINDING_KEY = "ui.finding."
+
+
+def finding_key(finding: Finding, lang: str) -> str:
+    """A finding's expander key: the same finding keeps its open state across reruns (one
+    key per language, as the label is part of an expander's identity)."""
+    return (f"{FINDING_KEY}{finding.rule_id}.{finding.year}.{finding.tier}.{finding.status}."
+            f"{finding.event or finding.subject}.{lang}")
+
+
 def _findings(report: Report, ruleset: RuleSet, lang: str) -> None:
     groups = report.by_status()
+    used: dict[str, int] = {}
     for status in STATUS_ORDER:
         group = groups[status]
         if status == "eligible":
@@ -217,8 +228,16 @@ def _findings(report: Report, ruleset: RuleSet, lang: str) -> None:
                 if kind != shown_kind:
                     st.markdown(f"**{t(_KIND_GROUPS.get(kind, 'group_awards'), lang)}**")
                     shown_kind = kind
-            with st.expander(finding_label(finding, lang)):
-                render_finding(finding, ruleset, report, lang)
+            # The body is drawn only while it is open: a check's results are a list of
+            # headings, and the reasons of the one or two a user opens cost nothing before.
+            key = finding_key(finding, lang)
+            used[key] = used.get(key, 0) + 1
+            if used[key] > 1:  # two findings alike in every part: number them
+                key += f"#{used[key]}"
+            box = st.expander(finding_label(finding, lang), key=key, on_change="rerun")
+            if box.open:
+                with box:
+                    render_finding(finding, ruleset, report, lang)
 
 
 def _exports(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
