@@ -276,6 +276,9 @@ def test_a_partly_filled_block_opens_with_its_problems() -> None:
     at.text_input(key="pf.name").set_value("孵化器运营公司")
     at.selectbox(key="pf.district").set_value("硚口区")
     at.selectbox(key="pf.sector").set_value("services")
+    assert not any(w.key == "pf.incubator.kind" for w in at.selectbox)  # folded: not drawn
+    at.session_state["ui.sec.incubator.zh"] = True  # the user opens the block
+    at.run()
     at.text_input(key="pf.incubator.recognition.year").set_value("2020")
     at.run()
     run_check(at)
@@ -394,3 +397,17 @@ def test_review_page_placeholder_when_the_module_is_absent() -> None:
     at.run()
     assert not at.exception, at.exception
     assert any("审核页面尚未安装" in i for i in texts(at.info))
+
+
+def test_optional_blocks_open_when_filled_and_keep_their_rows_when_folded() -> None:
+    at = load_example(fresh_app(), "qiaokou-incubator")
+    assert at.session_state["ui.sec.incubator.zh"] is True  # loaded data opens its block
+    rows = [dict(r) for r in at.session_state["tbl.incubator_yearly"]]
+    assert rows and any(w.key == "pf.incubator.kind" for w in at.selectbox)
+    at.session_state["ui.sec.incubator.zh"] = False
+    at.run()
+    assert not any(w.key == "pf.incubator.kind" for w in at.selectbox)
+    assert at.session_state["tbl.incubator_yearly"] == rows  # folded, not forgotten
+    assert at.session_state["pf.incubator.kind"] == "incubator"
+    run_check(at)
+    assert shown_wan(at.metric[0].value) == contract_total(ROOT / "examples/qiaokou-incubator.json")

@@ -11,8 +11,9 @@ stays in its field, with the reason underneath.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -294,11 +295,25 @@ def _count(name: str) -> int:
                if any(not fm.blank(v) for v in row.values()))
 
 
-def _section(title: str, outcome: FormOutcome, anchors: list[str], show: bool, filled: bool) -> Any:
-    """An expander for an optional block: opened when it holds data or a problem."""
+@contextlib.contextmanager
+def _section(name: str, title: str, outcome: FormOutcome, anchors: list[str], show: bool,
+             filled: bool) -> Iterator[bool]:
+    """An expander for an optional block, drawn only while open (most companies have no
+    incubator or park: their tables cost neither the server nor the browser anything).
+    It opens by itself when it comes to hold data or a problem; yields whether it is open."""
     has_problem = show and any(outcome.at(a) for a in anchors)
     label = (":red[:material/error:] " if has_problem else "") + title
-    return st.expander(label, expanded=has_problem or filled)
+    key = f"ui.sec.{name}.{current_lang()}"
+    was_filled = st.session_state.get(f"ui.secfilled.{name}", False)
+    st.session_state[f"ui.secfilled.{name}"] = filled
+    if has_problem or (filled and not was_filled):
+        st.session_state[key] = True
+    box = st.expander(label, expanded=has_problem or filled, key=key, on_change="rerun")
+    if box.open:
+        with box:
+            yield True
+    else:
+        yield False
 
 
 def render_form(outcome: FormOutcome, lang: str) -> None:
@@ -355,39 +370,43 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
                         ("talent_projects", "sec_talent"), ("tech_upgrade_projects", "sec_tech")):
         count = _count(name)
         heading = t(title, lang) + (t("paren", lang, text=count) if count else "")
-        with _section(heading, outcome, [name], show, filled=count > 0):
-            _table(name, lang, outcome, show)
+        with _section(name, heading, outcome, [name], show, filled=count > 0) as shown:
+            if shown:
+                _table(name, lang, outcome, show)
 
     incubator_paths = ["incubator.kind", "incubator.recognition.level", "incubator.recognition.year"]
     filled = _count("incubator_yearly") > 0 or any(
         st.session_state.get(wkey(p)) for p in incubator_paths)
-    with _section(t("sec_incubator", lang), outcome, [*incubator_paths, "incubator_yearly"], show, filled):
-        one, two, three = st.columns(3)
-        with one:
-            _select("incubator.kind", lang, outcome, show, list(vocab.INCUBATOR_KINDS),
-                    _labeller(vocab.INCUBATOR_KINDS, lang))
-        with two:
-            _select("incubator.recognition.level", lang, outcome, show, list(vocab.INCUBATOR_LEVELS),
-                    _labeller(vocab.INCUBATOR_LEVELS, lang),
-                    label=f"{t('incubator_rec', lang)} · {fm_label('incubator.recognition.level', lang)}")
-        with three:
-            _text("incubator.recognition.year", lang, outcome, show,
-                  placeholder=t("year_placeholder", lang))
-        st.markdown(f"**{t('incubator_yearly', lang)}**")
-        _table("incubator_yearly", lang, outcome, show)
+    with _section("incubator", t("sec_incubator", lang), outcome, [*incubator_paths, "incubator_yearly"],
+                  show, filled) as shown:
+        if shown:
+            one, two, three = st.columns(3)
+            with one:
+                _select("incubator.kind", lang, outcome, show, list(vocab.INCUBATOR_KINDS),
+                        _labeller(vocab.INCUBATOR_KINDS, lang))
+            with two:
+                _select("incubator.recognition.level", lang, outcome, show, list(vocab.INCUBATOR_LEVELS),
+                        _labeller(vocab.INCUBATOR_LEVELS, lang),
+                        label=f"{t('incubator_rec', lang)} · {fm_label('incubator.recognition.level', lang)}")
+            with three:
+                _text("incubator.recognition.year", lang, outcome, show,
+                      placeholder=t("year_placeholder", lang))
+            st.markdown(f"**{t('incubator_yearly', lang)}**")
+            _table("incubator_yearly", lang, outcome, show)
 
     park_paths = ["park_rating.stars", "park_rating.year", "park_rating.park_kind"]
     filled = any(st.session_state.get(wkey(p)) for p in park_paths)
-    with _section(t("sec_park", lang), outcome, park_paths, show, filled):
-        one, two, three = st.columns(3)
-        with one:
-            _select("park_rating.stars", lang, outcome, show, ["1", "2", "3", "4", "5"],
-                    lambda s: "★" * int(s))
-        with two:
-            _text("park_rating.year", lang, outcome, show, placeholder=t("year_placeholder", lang))
-        with three:
-            _select("park_rating.park_kind", lang, outcome, show, list(vocab.PARK_KINDS),
-                    _labeller(vocab.PARK_KINDS, lang))
+    with _section("park", t("sec_park", lang), outcome, park_paths, show, filled) as shown:
+        if shown:
+            one, two, three = st.columns(3)
+            with one:
+                _select("park_rating.stars", lang, outcome, show, ["1", "2", "3", "4", "5"],
+                        lambda s: "★" * int(s))
+            with two:
+                _text("park_rating.year", lang, outcome, show, placeholder=t("year_placeholder", lang))
+            with three:
+                _select("park_rating.park_kind", lang, outcome, show, list(vocab.PARK_KINDS),
+                        _labeller(vocab.PARK_KINDS, lang))
 
     general = outcome.at("general")
     if show and general:
