@@ -71,16 +71,16 @@ VISIBLE_TEXT = """
 """
 
 CODES = re.compile(
-    r"sha256:?[0-9a-f]*|:[0-9a-f]{16}|INTERP-[A-Z0-9-]+|\b[a-z0-9]+\.[a-z0-9_.]+\b|\b\w+\.txt\b"
+    r"sha256:?[0-9a-f]*|:[0-9a-f]{16}|INTERP-[A-Z0-9-]+|[\w-]+\.txt\b|\b[a-z0-9]+\.[a-z0-9_.]+\b"
     r"|\b[a-z]+-[0-9]{4}-[a-z0-9]+\b")
-ZH_ALLOWED_WORDS = {"JSON", "Excel", "HTML", "PDF", "XLSX", "CSV", "MB", "GB", "English", "Language"}
+ZH_ALLOWED_WORDS = {"JSON", "EXCEL", "HTML", "PDF", "XLSX", "CSV", "MB", "GB", "ENGLISH", "LANGUAGE"}
 CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
-SECTION = re.compile(r"[一二三四五六七八九十]+(?:\([一二三四五六七八九十]+\))*[0-9]*")
+SECTION = re.compile(r"[一二三四五六七八九十]+[、]?(?:\([一二三四五六七八九十]+\))*[0-9]*")
 EN_ALLOWED_RUNS = {"中文", "语言"}
 
 
 def english_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[A-Za-z]{2,}", CODES.sub(" ", text)) if w not in ZH_ALLOWED_WORDS]
+    return [w for w in re.findall(r"[A-Za-z]{2,}", CODES.sub(" ", text)) if w.upper() not in ZH_ALLOWED_WORDS]
 
 
 def chinese_runs(text: str) -> list[str]:

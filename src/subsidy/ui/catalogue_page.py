@@ -34,6 +34,15 @@ def describe(cond: Condition, rule: Rule, ruleset: RuleSet, lang: str) -> str:
     return cond.describe(lang, lambda name: field_spec(rule.subject, name), title_of)
 
 
+def issued_text(policy: Policy, lang: str) -> str:
+    """When the policy was issued; a date the text leaves blank is said in the page's language
+    (the rule file's own note quoted as the Chinese original in the English page)."""
+    if policy.issued is not None or lang != "en":
+        return md(policy.issued_text())
+    note = f" {zh_span(policy.issued_note)}" if policy.issued_note else ""
+    return t("cat_date_unknown", lang) + note
+
+
 def window_text(policy: Policy, lang: str) -> str:
     """The policy's period: "2019-01-01 至 2021-12-31" / "2019-01-01 to 2021-12-31"."""
     window = policy.window
@@ -96,7 +105,7 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
     issuer = zh_span(policy.issuer) if lang == "en" else md(policy.issuer)  # a proper name, only in Chinese
     meta = [
         f"**{t('cat_issuer', lang)}**{colon(lang)}{issuer}",
-        f"**{t('cat_issued', lang)}**{colon(lang)}{md(policy.issued_text())}"
+        f"**{t('cat_issued', lang)}**{colon(lang)}{issued_text(policy, lang)}"
         + (t("paren", lang, text=zh_span(policy.doc_number) if lang == "en" else md(policy.doc_number))
            if policy.doc_number else ""),
         f"**{t('cat_window', lang)}**{colon(lang)}{md(window_text(policy, lang))}",

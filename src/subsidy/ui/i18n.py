@@ -318,6 +318,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cat_then": ("，则", ", then "),
     "cat_otherwise": ("否则", "otherwise "),
     "cat_to": ("至", "to"),
+    "cat_date_unknown": ("日期未载明", "date not stated"),
     "cat_open_end": ("（未规定）", "(no end date)"),
     "cat_all_wuhan": ("武汉市全市", "all of Wuhan"),
     "cat_window_note": ("期限说明", "Note on the period (original text)"),
