@@ -8,7 +8,10 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench system-deps install clean
+N      ?= $(shell nproc 2>/dev/null || echo 2)
+SERVE_PORT ?= 8080
+
+.PHONY: run serve test lint bench bench-load system-deps install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +27,11 @@ run: $(STAMP)
 	@echo "在浏览器中打开 / open in your browser: http://localhost:$(PORT)"
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
+# 为全市服务 / serve a city: N app processes behind nginx (sticky sessions), until Ctrl-C.
+# Set SUBSIDY_DB_URL=postgresql+psycopg://… so every process shares one register.
+serve: $(STAMP)
+	bash scripts/serve.sh -n $(N) -p $(SERVE_PORT) -b $(BIN)
+
 # Debian packages the browser and database tests need: Chromium, a CJK font, PostgreSQL.
 system-deps:
 	@bash scripts/system-deps.sh
@@ -37,6 +45,10 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
+
+# Many users pressing 开始核查 at once, one process beside N processes behind nginx.
+bench-load: $(STAMP)
+	$(BIN)/python benchmarks/bench_load.py --processes $(N)
 
 clean:
 	rm -rf $(VENV) build *.egg-info artifacts

@@ -120,3 +120,31 @@ def test_html_report_escapes_what_it_shows() -> None:
     page = report_html(evaluate(profile), profile)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;孵化器" in page
+
+
+def test_exports_say_what_to_provide_in_words_and_write_amounts_alike() -> None:
+    report = evaluate(load_profile((ROOT / "examples/qiaokou-trading-group.json").read_bytes()))
+    bonus = next(f for f in report.results if f.status == "needs_info")
+    sentence = f"请补充{bonus.year - 1}年的区级财政贡献"
+    page = report_html(report, lang="zh")
+    assert sentence in page and "years[].district_fiscal_contribution_wan" not in page
+    book = load_workbook(io.BytesIO(workbook_bytes(report, lang="zh")))
+    cells = [str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value]
+    assert any(sentence in c for c in cells)
+    assert not any("years[]" in c for c in cells)
+    from subsidy.money_display import wan_full
+
+    assert wan_full(report.total_wan) in page and "," in wan_full(report.total_wan)
+    english = report_html(report, lang="en")
+    assert "district fiscal contribution for 2018" in english and "years[]" not in english
+    assert f"RMB {report.total_wan * 10_000:,}" in english
+
+
+def test_exporting_does_not_need_openpyxl_until_a_workbook_is_built() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, subsidy.export, subsidy.ui.check_page; "
+            "print(sorted(m for m in ('openpyxl', 'sqlalchemy', 'altair') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -18,7 +18,7 @@ from . import engine, vocab
 from .conditions import After
 from .explain import Brief, Explainer, Judgement, and_all
 from .facts import Fact, derive_facts
-from .findings import Clause, Finding, Hint, NextAward, Reason, Report
+from .findings import Clause, Finding, Hint, Reason, Report
 from .money import format_wan, normalize
 from .profile import Profile
 from .ruleset import Rule, RuleSet, load_rules
@@ -48,9 +48,7 @@ def evaluate(profile: Profile, *, rules: RuleSet | None = None,
         ruleset = ruleset.with_switches({**ruleset.readings, **switches})
     facts = derive_facts(profile, year, ruleset.offsets)
     matches = engine.run(ruleset, facts)
-    decider = _Decider(ruleset, facts, matches)
-    findings = decider.decide()
-    next_awards = decider.next_awards(findings)
+    findings = _Decider(ruleset, facts, matches).decide()
     if year is not None:
         findings = [f for f in findings if f.year == year]
     total = sum((f.amount_wan for f in findings if f.status == "eligible" and f.amount_wan is not None),
@@ -64,7 +62,6 @@ def evaluate(profile: Profile, *, rules: RuleSet | None = None,
         results=findings,
         hints=[h for h in scale_hints(ruleset, profile, facts) if year is None or h.year == year],
         total_wan=normalize(total),
-        next_awards=next_awards,
     )
 
 
@@ -119,62 +116,6 @@ class _Decider:
         self._apply_groups(out)
         # A support measure is shown only where its area and period fit the company.
         return [f for f in out if not (f.amount_kind == "none" and f.status == "not_applicable")]
-
-    # -------------------------------------------------------------- the next tier
-
-    def next_awards(self, findings: list[Finding]) -> list[NextAward]:
-        """For each ladder rule (several tiers over company-year figures), the next tier the
-        company could still get in its latest year, with every condition in words, and the
-        tiers it can no longer get because their "首次" level was passed without the award."""
-        out: list[NextAward] = []
-        for rule in self.rs.ladders:
-            tiers = [t for t in rule.all_tiers() if t.amount_wan is not None]
-            policy = self.rs.policy_of(rule.id)
-            facts = [f for f in self.by_subject.get("company_year", [])
-                     if policy.area.contains(f.values["district"]) and policy.window.contains(f.year)]
-            if not facts:
-                continue
-            fact = facts[-1]
-            granted = {(f.tier or "") for f in findings if f.rule_id == rule.id and f.status == "eligible"}
-            granted_top = max((t.amount_wan or Decimal(0) for t in tiers
-                               if t.id in granted or any(g.startswith(f"{t.id}@") for g in granted)),
-                              default=Decimal(0))
-            words = Explainer(fact, self.chain)
-            if words.judge_all([*rule.select, *rule.conditions]).value is False:
-                continue  # not on this ladder at all (e.g. not an industrial enterprise)
-            lost, lost_en, candidates = [], [], []
-            for tier in tiers:
-                if tier.id in granted:
-                    continue
-                judged = words.judge_all([*rule.select, *rule.conditions, *tier.conditions])
-                firsts = [r for r in judged.reasons if r.code == "reached_before"
-                          or (r.passed is True and "首次" in r.text and judged.value is False)]
-                if judged.value is True and not rule.steps_of(tier):
-                    lost.append(f"{tier.title}：{fact.year}年已按更高一档奖励，不重复奖励，"
-                                "按\"首次\"以后不能再获得")
-                    lost_en.append(f"{tier.title_en or tier.title}: a higher tier was awarded in "
-                                   f"{fact.year}; a first-time award cannot be had later")
-                    continue
-                if firsts and not rule.steps_of(tier):
-                    lost.append(f"{tier.title}：{firsts[0].text}，按\"首次\"以后不能再获得")
-                    lost_en.append(f"{tier.title_en or tier.title}: its level was passed without the "
-                                   "award; a first-time award cannot be had later")
-                    continue
-                higher = (tier.amount_wan or Decimal(0)) > granted_top
-                if judged.value is not True and (higher or rule.hit_policy == "collect"):
-                    candidates.append((tier, judged))
-            if not candidates and not lost:
-                continue
-            tier, judged = min(candidates, key=lambda c: (c[0].amount_wan, c[0].id)) if candidates else (None, None)
-            shown = self._shown_tier(rule, tier, fact) if tier is not None else None
-            out.append(NextAward(
-                rule_id=rule.id, title=rule.title, title_en=rule.title_en, year=fact.year,
-                tier=shown.id if shown else None, tier_title=shown.title if shown else None,
-                tier_title_en=shown.title_en if shown else None,
-                amount_wan=shown.amount_wan if shown else None,
-                reasons=[r for r in judged.reasons if isinstance(r, Reason)] if judged else [],
-                lost=lost, lost_en=lost_en))
-        return out
 
     # -------------------------------------------------------------- per rule
 

@@ -15,21 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from . import vocab
 from .findings import STATUS_ORDER, Finding, Report
-from .money import format_wan, format_wan_both, normalize
+from .money import normalize
+from .money_display import wan_full
 from .profile import Profile, dump_profile, field_label
+from .report_text import missing_words
 from .ruleset import RuleSet
+
+if TYPE_CHECKING:  # openpyxl (with numpy and PIL) is loaded only when a workbook is built
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["FORMULA_PREFIXES", "report_html", "safe_cell", "workbook_bytes"]
 
@@ -38,6 +38,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 newline). Full-width look-alikes (＝ ＋ － ＠) are included below because some spreadsheet
 programs normalise them."""
 _FULL_WIDTH = ("＝", "＋", "－", "＠")
+_ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+"""The control characters a workbook cannot store (openpyxl's own ILLEGAL_CHARACTERS_RE,
+repeated so that making a cell safe does not load openpyxl)."""
 
 
 def safe_cell(value: Any) -> Any:
@@ -51,7 +54,7 @@ def safe_cell(value: Any) -> Any:
         return value
     text = value if isinstance(value, str) else str(value)
     # Control characters cannot be stored in a workbook at all (openpyxl refuses them).
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = _ILLEGAL_CHARACTERS_RE.sub("", text)
     if text.startswith(FORMULA_PREFIXES + _FULL_WIDTH):
         return "'" + text
     return text
@@ -116,6 +119,10 @@ _WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _colon(lang: str) -> str:
+    return ": " if lang == "en" else "："
+
+
 def _w(key: str, lang: str) -> str:
     zh, en = _WORDS[key]
     return en if lang == "en" else zh
@@ -126,9 +133,7 @@ def _status(status: str, lang: str) -> str:
 
 
 def _money(value: Decimal | None, lang: str) -> str:
-    if value is None:
-        return "—"
-    return format_wan(value, "en") + f" ({format_wan(value)})" if lang == "en" else format_wan_both(value)
+    return wan_full(value, lang)
 
 
 def _amount(finding: Finding, lang: str) -> str:
@@ -206,9 +211,7 @@ def _profile_value(path: str, value: Any, lang: str) -> Any:
 
 # ------------------------------------------------------------------------------ Excel
 
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+_HEADER_COLOURS = ("FFFFFF", "1F4E79")
 _STATUS_FILL = {
     "eligible": "E2F0D9", "needs_info": "FFF2CC", "not_eligible": "FBE5D6", "not_applicable": "EDEDED",
 }
@@ -216,22 +219,31 @@ _STATUS_FILL = {
 
 def _put(ws: Worksheet, row: int, column: int, value: Any) -> None:
     """Write one cell safely: text is made inert and stored as a string, never a formula."""
+    from openpyxl.styles import Alignment
+
     cell = ws.cell(row=row, column=column, value=safe_cell(value))
     if isinstance(cell.value, str):
         cell.data_type = "s"
-    cell.alignment = _WRAP
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _header(ws: Worksheet, names: list[str], widths: list[int]) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    font, fill = Font(bold=True, color=_HEADER_COLOURS[0]), PatternFill("solid", fgColor=_HEADER_COLOURS[1])
     for column, (name, width) in enumerate(zip(names, widths, strict=True), start=1):
         _put(ws, 1, column, name)
-        ws.cell(row=1, column=column).font = _HEADER_FONT
-        ws.cell(row=1, column=column).fill = _HEADER_FILL
+        ws.cell(row=1, column=column).font = font
+        ws.cell(row=1, column=column).fill = fill
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "A2"
 
 
 def _findings_sheet(ws: Worksheet, report: Report, lang: str) -> None:
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+
     keys = ["status", "year", "rule_id", "title", "tier", "subject", "level", "amount",
             "amount_kind", "reasons", "missing", "interps", "policy", "section", "quote",
             "source", "contacts", "notes"]
@@ -251,7 +263,7 @@ def _findings_sheet(ws: Worksheet, report: Report, lang: str) -> None:
                 finding.amount_wan,
                 vocab.label(vocab.AMOUNT_KINDS, finding.amount_kind, lang),
                 "\n".join(_reason_lines(finding, lang)),
-                "\n".join(finding.missing),
+                "\n".join(missing_words(finding, lang)),
                 ", ".join(finding.interpretations),
                 finding.clause.policy_title,
                 finding.clause.section,
@@ -278,6 +290,8 @@ def _profile_sheet(ws: Worksheet, profile: Profile | None, report: Report, lang:
 
 
 def _summary_sheet(ws: Worksheet, report: Report, ruleset: RuleSet | None, lang: str) -> None:
+    from openpyxl.styles import Font
+
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 22
@@ -320,6 +334,8 @@ def workbook_bytes(report: Report, profile: Profile | None = None, *,
                    ruleset: RuleSet | None = None, lang: str = "zh") -> bytes:
     """The report as an .xlsx file: findings with reasons, the profile, and a summary sheet
     with the total, the ruleset version and the readings used."""
+    from openpyxl import Workbook
+
     book = Workbook()
     findings = book.active
     assert findings is not None
@@ -378,11 +394,12 @@ def _finding_html(finding: Finding, ruleset: RuleSet | None, report: Report, lan
         parts.append(f'<li class="{css}">{mark} {_e(text)}</li>')
     parts.append("</ul>")
     if finding.missing:
-        parts.append(f"<div><b>{_e(_w('missing', lang))}：</b>{_e('；'.join(finding.missing))}</div>")
+        sep = "; " if lang == "en" else "；"
+        parts.append(f"<div><b>{_e(_w('missing', lang))}{_colon(lang)}</b>{_e(sep.join(missing_words(finding, lang)))}</div>")
     parts.append(f"<blockquote>{_e(finding.clause.quote)}</blockquote>")
     notes = _notes(finding, lang)
     if notes:
-        parts.append(f'<div class="small"><b>{_e(_w("notes", lang))}：</b>{_e(" ".join(notes))}</div>')
+        parts.append(f'<div class="small"><b>{_e(_w("notes", lang))}{_colon(lang)}</b>{_e(" ".join(notes))}</div>')
     if finding.interpretations:
         shown = []
         for iid in finding.interpretations:
@@ -391,9 +408,9 @@ def _finding_html(finding: Finding, ruleset: RuleSet | None, report: Report, lan
             if ruleset is not None and iid in ruleset.interpretations:
                 text += f"（{getattr(ruleset.interpretations[iid], choice).label}）"
             shown.append(text)
-        parts.append(f'<div class="small"><b>{_e(_w("interps", lang))}：</b>{_e("；".join(shown))}</div>')
+        parts.append(f'<div class="small"><b>{_e(_w("interps", lang))}{_colon(lang)}</b>{_e("；".join(shown))}</div>')
     if finding.contacts:
-        parts.append(f'<div class="small"><b>{_e(_w("contacts", lang))}：</b>{_e("、".join(finding.contacts))}</div>')
+        parts.append(f'<div class="small"><b>{_e(_w("contacts", lang))}{_colon(lang)}</b>{_e("、".join(finding.contacts))}</div>')
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -449,7 +466,7 @@ def report_html(report: Report, profile: Profile | None = None, *,
         out.append(f"<h2>{_e(_w('checklist', lang))}</h2><ul>")
         seen: dict[str, list[str]] = {}
         for finding in needs:
-            for item in finding.missing:
+            for item in missing_words(finding, lang):
                 seen.setdefault(item, []).append(f"{finding.year or ''} {_title(finding, lang)}".strip())
         out += [f"<li>☐ {_e(item)} — {_e('；'.join(dict.fromkeys(whats)))}</li>" for item, whats in seen.items()]
         out.append("</ul>")

@@ -102,26 +102,6 @@ class Hint(BaseModel):
     text_en: str = ""
 
 
-class NextAward(BaseModel):
-    """How far a company is from the next tier of a ladder it is on, told whole: every condition
-    of that tier with actual, required and gap, and the tiers lost for good ("首次" passed)."""
-
-    rule_id: str
-    title: str
-    title_en: str = ""
-    year: int
-    """The latest year judged (the profile's last year inside the policy's window)."""
-    tier: str | None = None
-    tier_title: str | None = None
-    tier_title_en: str | None = None
-    amount_wan: Decimal | None = None
-    reasons: list[Reason] = []
-    """Every condition of that tier judged for ``year`` (passed, failed with the gap, unknown)."""
-    lost: list[str] = []
-    """Tiers that can no longer be awarded, each with why ("五百亿级台阶：营业收入已于2020年首次达到…")."""
-    lost_en: list[str] = []
-
-
 class Report(BaseModel):
     company: str
     credit_code: str | None = None
@@ -132,9 +112,6 @@ class Report(BaseModel):
     results: list[Finding]
     hints: list[Hint] = []
     total_wan: Decimal = Field(default=Decimal(0))
-    next_awards: list[NextAward] = []
-    """For each ladder the company is on, the next tier it could still get (not in the contract
-    JSON's results: advice, never an award)."""
 
     @property
     def eligible(self) -> list[Finding]:

@@ -717,14 +717,6 @@ class RuleSet:
                 placed.add(rule.id)
         return ordered
 
-    @cached_property
-    def ladders(self) -> list[Rule]:
-        """Rules that are ladders of tiers over company-year figures (for "the next award")."""
-        return [r for r in self.rules.values()
-                if r.subject == "company_year"
-                and len([t for t in r.all_tiers() if t.amount_wan is not None]) >= 2
-                and any(getattr(c, "tag", "") in ("first", "steps") for c in r.walk())]
-
 
 _PYDANTIC_WORDS = {
     "extra_forbidden": ("未知的键", "unknown key"),

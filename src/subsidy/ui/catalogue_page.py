@@ -16,7 +16,7 @@ from subsidy import vocab
 from subsidy.conditions import Condition
 from subsidy.fields import field as field_spec
 from subsidy.ruleset import Policy, Rule, RuleSet
-from subsidy.ui.i18n import colon, md, money_short, t
+from subsidy.ui.i18n import colon, md, money_short, names, quote, t, zh_span
 from subsidy.ui.state import current_lang
 
 SOURCES_DIR = Path(__file__).resolve().parents[3] / "docs" / "sources"
@@ -32,6 +32,31 @@ def describe(cond: Condition, rule: Rule, ruleset: RuleSet, lang: str) -> str:
         return other.title_en if lang == "en" else other.title
 
     return cond.describe(lang, lambda name: field_spec(rule.subject, name), title_of)
+
+
+def issued_text(policy: Policy, lang: str) -> str:
+    """When the policy was issued; a date the text leaves blank is said in the page's language
+    (the rule file's own note quoted as the Chinese original in the English page)."""
+    if policy.issued is not None or lang != "en":
+        return md(policy.issued_text())
+    note = f" {zh_span(policy.issued_note)}" if policy.issued_note else ""
+    return t("cat_date_unknown", lang) + note
+
+
+def window_text(policy: Policy, lang: str) -> str:
+    """The policy's period: "2019-01-01 至 2021-12-31" / "2019-01-01 to 2021-12-31"."""
+    window = policy.window
+    start = window.start.isoformat() if window.start else "…"
+    end = window.end.isoformat() if window.end else t("cat_open_end", lang)
+    return f"{start} {t('cat_to', lang)} {end}"
+
+
+def area_text(policy: Policy, lang: str) -> str:
+    """Where the policy applies, with the districts' names in the page's language."""
+    area = policy.area
+    if area.wuhan:
+        return t("cat_all_wuhan", lang)
+    return t("list_sep", lang).join(vocab.label(vocab.DISTRICTS, d, lang) for d in area.districts)
 
 
 def amount_lines(rule: Rule, ruleset: RuleSet, lang: str) -> list[str]:
@@ -77,19 +102,24 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
             return
     title = (policy.title_en if lang == "en" else policy.title)
     st.subheader(title)
+    issuer = zh_span(policy.issuer) if lang == "en" else md(policy.issuer)  # a proper name, only in Chinese
     meta = [
-        f"**{t('cat_issuer', lang)}**{colon(lang)}{md(policy.issuer)}",
-        f"**{t('cat_issued', lang)}**{colon(lang)}{md(policy.issued_text())}"
-        + (f"（{md(policy.doc_number)}）" if policy.doc_number else ""),
-        f"**{t('cat_window', lang)}**{colon(lang)}{md(policy.window.text())}",
-        f"**{t('cat_area', lang)}**{colon(lang)}{md(policy.area.text())}",
+        f"**{t('cat_issuer', lang)}**{colon(lang)}{issuer}",
+        f"**{t('cat_issued', lang)}**{colon(lang)}{issued_text(policy, lang)}"
+        + (t("paren", lang, text=zh_span(policy.doc_number) if lang == "en" else md(policy.doc_number))
+           if policy.doc_number else ""),
+        f"**{t('cat_window', lang)}**{colon(lang)}{md(window_text(policy, lang))}",
+        f"**{t('cat_area', lang)}**{colon(lang)}{md(area_text(policy, lang))}",
         f"**{t('cat_monetary', lang)}**{colon(lang)}{t('yes', lang) if policy.monetary else t('cat_monetary_no', lang)}",
     ]
-    st.markdown(" · ".join(meta))
+    st.markdown(" · ".join(meta), unsafe_allow_html=lang == "en")
     if policy.reliability_note:
         st.warning(policy.reliability_note.split(" / ")[1 if lang == "en" else 0])
     if policy.window_note:
-        st.text(policy.window_note)
+        if lang == "en":  # the rule file's note quotes the document: shown as the Chinese original
+            st.caption(f'{t("cat_window_note", lang)}: {zh_span(policy.window_note)}', unsafe_allow_html=True)
+        else:
+            st.text(policy.window_note)  # as it stands: never read as Markdown
     st.caption(f"{policy.id} · {t('source_doc', lang)} {policy.source}")
     with st.expander(t("cat_view_source", lang, name=policy.source)):
         text = source_text(policy.source)
@@ -117,19 +147,19 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
             st.caption(" · ".join(facts))
             where = " / ".join(p for p in (rule.heading, f"{policy.source}:{rule.source_line}"
                                            if rule.source_line else None) if p)
-            st.markdown(f"**{t('clause', lang)}**（{md(rule.section)}）")
-            st.text(rule.quote)  # the text as it stands: never read as Markdown ("2018年*月*日")
+            st.markdown(f"**{t('clause', lang)}**{md(t('paren', lang, text=rule.section))}")
+            quote(rule.quote, lang)
             if where:
-                st.caption(md(where))
+                st.caption(md(where) if lang != "en" else zh_span(where), unsafe_allow_html=lang == "en")
             if rule.interpretations:
-                st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + "、".join(
-                    f"{iid}（{getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang)}）"
+                st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + t("list_sep", lang).join(
+                    f"{iid}{t('paren', lang, text=getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang))}"
                     for iid in rule.interpretations if iid in ruleset.interpretations))
             notes = rule.notes_en if lang == "en" and rule.notes_en else rule.notes
             if notes:
                 st.caption(" ".join(notes))
             if rule.contacts:
-                st.caption(f"{t('contacts', lang)}{colon(lang)}{'、'.join(rule.contacts)}")
+                names(t("contacts", lang), list(rule.contacts), lang)
     st.divider()
 
 

@@ -10,92 +10,18 @@ reasons, as the calculator wrote them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from subsidy.conditions import Condition, FirstReach
-from subsidy.fields import field as field_spec
-from subsidy.findings import Finding, Report
+from subsidy.findings import Report
 from subsidy.money import WAN_PER_YI
+from subsidy.nearmiss import Ladder, LadderOutlook, Step, ladders
 from subsidy.profile import Profile
-from subsidy.ruleset import Rule, RuleSet
-from subsidy.ui.i18n import REASON_MARKS, STATUS_ICONS, md, money_short, t
-
-_COMPANY_ATTRS = ("sector", "district")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One award level of a ladder."""
-
-    tier_id: str
-    title: str
-    level_wan: Decimal
-    strict: bool
-    amount_wan: Decimal | None
-
-
-@dataclass(frozen=True)
-class Ladder:
-    """The levels of one rule that tests a revenue figure, as they apply to this company."""
-
-    rule_id: str
-    title: str
-    title_en: str
-    policy_title: str
-    field: str
-    """The fact field tested (``revenue_wan``, ``main_revenue_wan``)."""
-    profile_field: str
-    """The yearly profile figure behind it (``revenue_wan``, ``main_business_revenue_wan``)."""
-    steps: tuple[Step, ...]
-
-
-def _attrs(profile: Profile) -> dict[str, str]:
-    """The company attributes a rule's branch guards test."""
-    return {name: getattr(profile, name) for name in _COMPANY_ATTRS}
-
-
-def _ladder_tests(conditions: list[Condition], profile: Profile) -> list[FirstReach]:
-    """The first_reach/first_exceed tests among conditions, taking the branch that applies
-    (each kind of condition says which of its tests apply)."""
-    attrs = _attrs(profile)
-    return [test for cond in conditions for test in cond.ladder(attrs)]
-
-
-def _applies(rule: Rule, ruleset: RuleSet, profile: Profile) -> bool:
-    """The rule's area, period and company-attribute conditions admit this company."""
-    policy = ruleset.policy_of(rule.id)
-    if not policy.area.contains(profile.district):
-        return False
-    if profile.years and not any(policy.window.contains(y.year) for y in profile.years):
-        return False
-    attrs = _attrs(profile)
-    return all(cond.admits(attrs) is not False for cond in [*rule.select, *rule.conditions])
-
-
-def ladders(ruleset: RuleSet, profile: Profile) -> list[Ladder]:
-    """Every revenue ladder of the rule set that applies to the company."""
-    out: list[Ladder] = []
-    for rule in ruleset.rules.values():
-        if rule.subject != "company_year" or not _applies(rule, ruleset, profile):
-            continue
-        by_field: dict[str, list[Step]] = {}
-        for tier in rule.all_tiers():
-            for cond in _ladder_tests(tier.conditions, profile):
-                by_field.setdefault(cond.field, []).append(Step(
-                    tier.id, tier.title, cond.level(), cond.strict, tier.amount_wan))
-        for name, steps in by_field.items():
-            spec = field_spec(rule.subject, name)
-            source = spec.source if spec else name
-            out.append(Ladder(
-                rule.id, rule.title, rule.title_en, ruleset.policy_of(rule.id).title, name,
-                source.split("]")[-1].lstrip("."),
-                tuple(sorted(steps, key=lambda s: s.level_wan))))
-    return out
+from subsidy.ruleset import RuleSet
+from subsidy.ui.i18n import md, money_short, t
 
 
 def _yi(value: Decimal) -> float:
@@ -114,11 +40,27 @@ def shown_steps(ladder: Ladder, values: list[Decimal]) -> list[Step]:
     return shown
 
 
-def chart_frames(ladder_list: list[Ladder], profile: Profile,
-                 lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(bars, lines): the yearly figures the ladders test, and the levels to draw."""
+def step_state(step: Step, outlook: LadderOutlook | None) -> str:
+    """How a level stands for the company: "awarded" only when the award was granted;
+    "lost" when it can no longer be had; "next" for the next tier still open; else "open"."""
+    if outlook is None:
+        return "open"
+    if outlook.reached(step.tier_id):
+        return "awarded"
+    if any(t.tier_id == step.tier_id for t in outlook.lost):
+        return "lost"
+    if outlook.next is not None and outlook.next.tier_id == step.tier_id:
+        return "next"
+    return "open"
+
+
+def chart_frames(ladder_list: list[Ladder], profile: Profile, lang: str,
+                 outlooks: list[LadderOutlook] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(bars, lines): the yearly figures the ladders test, and the levels to draw, each level
+    labelled with how it stands (awarded, lost, next) — a bar above a line is not an award."""
     from subsidy.profile import field_label
 
+    by_rule = {o.ladder.rule_id: o for o in outlooks or []}
     fields = list(dict.fromkeys(ladder.profile_field for ladder in ladder_list))
     bars = []
     for figures in profile.years:
@@ -133,10 +75,11 @@ def chart_frames(ladder_list: list[Ladder], profile: Profile,
         rule_title = ladder.title_en if lang == "en" else ladder.title
         for step in shown_steps(ladder, values):
             award = money_short(step.amount_wan, lang) if step.amount_wan is not None else ""
+            state = t(f"ladder_state_{step_state(step, by_rule.get(ladder.rule_id))}", lang)
             lines.append({
                 "value": _yi(step.level_wan),
                 "series": field_label(ladder.profile_field, lang),
-                "label": f"{money_short(step.level_wan, lang)} · {rule_title} → {award}",
+                "label": f"{money_short(step.level_wan, lang)} · {rule_title} → {award}{state}",
             })
     return pd.DataFrame(bars), pd.DataFrame(lines)
 
@@ -165,30 +108,14 @@ def ladder_chart(bars: pd.DataFrame, lines: pd.DataFrame, lang: str) -> alt.Laye
     return alt.layer(*layers).properties(height=380)
 
 
-def _gap_lines(ladder: Ladder, report: Report, lang: str) -> list[tuple[bool, str]]:
-    """Per year, what the calculator found for this ladder (markdown lines): the award, or
-    the conditions not met with their gaps; paired with whether that year was awarded."""
-    findings: list[Finding] = sorted(
-        (f for f in report.results if f.rule_id == ladder.rule_id and f.status != "not_applicable"),
-        key=lambda f: (f.year or 0))
-    lines = []
-    for finding in findings:
-        icon = STATUS_ICONS[finding.status]
-        if finding.status == "eligible":
-            lines.append((True, f"{icon} " + md(t(
-                "gap_latest_ok", lang, year=finding.year, tier=finding.tier_title or finding.title,
-                amount=money_short(finding.amount_wan, lang)))))
-            continue
-        open_reasons = [r for r in finding.reasons if r.passed is not True]
-        texts = [f"{REASON_MARKS[r.passed]} {(r.text_en or r.text) if lang == 'en' else r.text}"
-                 for r in open_reasons]
-        year = f"{finding.year}: " if lang == "en" else f"{finding.year}年："
-        lines.append((False, f"{icon} " + md(year + "；".join(texts))))
-    return lines
+def policy_title(ladder: Ladder, ruleset: RuleSet, lang: str) -> str:
+    policy = ruleset.policy_of(ladder.rule_id)
+    return (policy.title_en or policy.title) if lang == "en" else policy.title
 
 
-def render_ladders(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
-    """The chart and the gap in words."""
+def render_ladders(report: Report, profile: Profile, ruleset: RuleSet, lang: str,
+                   outlooks: list[LadderOutlook] | None = None) -> None:
+    """The chart; what each level means for the company is said in the near-miss panel."""
     if not profile.years:
         st.info(t("ladder_no_years", lang))
         return
@@ -196,24 +123,9 @@ def render_ladders(report: Report, profile: Profile, ruleset: RuleSet, lang: str
     if not found:
         st.info(t("ladder_none", lang))
         return
-    bars, lines = chart_frames(found, profile, lang)
+    bars, lines = chart_frames(found, profile, lang, outlooks)
     st.altair_chart(ladder_chart(bars, lines, lang), width="stretch")
     st.caption(t("ladder_caption", lang))
-    st.markdown(f"**{t('gap_title', lang)}**")
     for ladder in found:
         title = ladder.title_en if lang == "en" else ladder.title
-        st.markdown(f"*{md(title)}*（{md(ladder.policy_title)}）" if lang != "en"
-                    else f"*{md(title)}* ({md(ladder.policy_title)})")
-        gap = _gap_lines(ladder, report, lang)
-        values = [v for y in profile.years if (v := getattr(y, ladder.profile_field, None)) is not None]
-        latest = values[-1] if values else None
-        above = [s for s in ladder.steps if latest is not None and s.level_wan > latest]
-        lines = [text for _, text in gap]
-        if above and (not gap or gap[-1][0]):
-            step = above[0]
-            lines.append(":blue[:material/arrow_forward:] " + md(t(
-                "gap_next_level", lang, level=money_short(step.level_wan, lang),
-                amount=money_short(step.amount_wan, lang))))
-        if not above and values:
-            lines.append(md(t("gap_top", lang)))
-        st.markdown("\n".join(f"- {line}" for line in lines) or t("gap_none", lang))
+        st.caption(f"{md(title)}{md(t('paren', lang, text=policy_title(ladder, ruleset, lang)))}")

@@ -6,13 +6,23 @@ evaluated by :func:`subsidy.evaluate.evaluate`, and shown by :mod:`subsidy.ui.re
 
 from __future__ import annotations
 
+import json
+import re
+from decimal import Decimal
+
 import streamlit as st
 
 from subsidy.evaluate import default_rules, evaluate
+from subsidy.findings import Report
+from subsidy.nearmiss import LadderOutlook, TierOutlook, outlook
+from subsidy.profile import Problem, Profile, dump_profile
+from subsidy.report_text import file_stem
 from subsidy.ruleset import RuleSet
+from subsidy.ui import page_text
 from subsidy.ui import profile_form as pf
-from subsidy.ui.i18n import colon, md, t
-from subsidy.ui.results import file_stem, render_results
+from subsidy.ui.i18n import colon, md, money_short, t
+from subsidy.ui.nearmiss_panel import shortfall_words
+from subsidy.ui.results import render_results
 from subsidy.ui.safe_text import md_text
 from subsidy.ui.state import current_lang
 
@@ -46,7 +56,7 @@ def interpretation_panel(lang: str) -> tuple[tuple[str, str], ...]:
         st.session_state.setdefault(_interp_key(iid), interp.use)
     switched = [iid for iid, i in base.interpretations.items()
                 if st.session_state[_interp_key(iid)] != i.use]
-    title = t("interp_title", lang) + (f"（{len(switched)}）" if switched else "")
+    title = t("interp_title", lang) + (t("paren", lang, text=len(switched)) if switched else "")
     with st.expander(title, expanded=bool(switched)):
         st.caption(t("interp_intro", lang))
         for iid in sorted(base.interpretations):
@@ -79,8 +89,62 @@ def _on_example() -> None:
         pf.load_example(stem)
 
 
+MEMO = "ui.evaluated"
+FORM_OPEN = "ui.form_open"
+"""Whether the form is unfolded below the results (one key per language: the expander's
+label is part of its identity, see :func:`keep_form_open`)."""
+
+
+def form_open_key(lang: str) -> str:
+    return f"{FORM_OPEN}.{lang}"
+
+
+def set_form_open(value: bool) -> None:
+    for code in ("zh", "en"):
+        st.session_state[form_open_key(code)] = value
+
+
+def keep_form_open(lang: str) -> None:
+    """After a language switch, the form stays as open or folded as it was."""
+    other = "zh" if lang == "en" else "en"
+    st.session_state[form_open_key(lang)] = bool(st.session_state.get(form_open_key(other)))
+
+
 def _on_check() -> None:
     st.session_state["ui.checked"] = True
+    set_form_open(False)  # the new results come first; the form folds away
+    st.session_state["ui.check_no"] = st.session_state.get("ui.check_no", 0) + 1
+
+
+def next_award_text(outlooks: list[LadderOutlook], lang: str) -> str | None:
+    """The nearest tier still to be had, with what it lacks, for the summary line."""
+    candidates = [o.next for o in outlooks if o.next is not None]
+    if not candidates:
+        return None
+
+    def distance(tier: TierOutlook) -> tuple[int, Decimal]:
+        """Fewest conditions missing first, then the smallest largest gap."""
+        gaps = [r.gap_wan for r in tier.shortfalls if r.gap_wan is not None]
+        return (len(tier.shortfalls), max(gaps, default=Decimal(0)))
+
+    nearest = min(candidates, key=distance)
+    tier = nearest.title_en if lang == "en" else nearest.title
+    return t("next_award", lang, tier=tier, award=money_short(nearest.amount_wan, lang),
+             short=shortfall_words(nearest, lang))
+
+
+_JSON_PLACE = re.compile(r"第 ([0-9]+) 行第 ([0-9]+) 列")
+
+
+def upload_problem(problem: Problem, lang: str) -> str:
+    """A refused upload in the page's language: a JSON syntax error is said in words with its
+    line and column (the parser's own English message is left out)."""
+    if problem.field == "(JSON)":
+        place = _JSON_PLACE.search(problem.message_zh)
+        if place:
+            return t("json_bad_at", lang, line=place.group(1), column=place.group(2))
+        return t("json_bad", lang)
+    return problem.message_en if lang == "en" else problem.message_zh
 
 
 def toolbar(outcome: pf.FormOutcome, lang: str) -> None:
@@ -111,30 +175,60 @@ def toolbar(outcome: pf.FormOutcome, lang: str) -> None:
     load_error = st.session_state.get("ui.load_error") or []
     if load_error:
         st.error(t("upload_refused", lang) + "\n" + "\n".join(
-            f"- {md(p.message_en if lang == 'en' else p.message_zh)}" for p in load_error))
+            f"- {md(upload_problem(p, lang))}" for p in load_error))
 
 
-def render() -> None:
-    """The page body."""
-    lang = current_lang()
-    pf.init_state()
-    outcome = pf.read_form()
-    st.title(t("check_title", lang))
-    st.caption(t("check_intro", lang))
+def evaluated(profile: Profile, readings: tuple[tuple[str, str], ...],
+              ruleset: RuleSet) -> tuple[Report, list[LadderOutlook]]:
+    """The report and the near-miss outlook of this profile under these readings, computed
+    once: opening a finding or a tab reruns the page, and must not evaluate again."""
+    key = (json.dumps(dump_profile(profile), sort_keys=True, default=str), readings, ruleset.version)
+    memo = st.session_state.get(MEMO)
+    if memo is not None and memo[0] == key:
+        return memo[1], memo[2]
+    report = evaluate(profile, rules=ruleset)
+    outlooks = outlook(report, profile, ruleset)
+    st.session_state[MEMO] = (key, report, outlooks)
+    return report, outlooks
+
+
+def _form_area(outcome: pf.FormOutcome, lang: str, checked: bool) -> tuple[tuple[str, str], ...]:
+    """Everything the user fills in, and the button; returns the readings chosen."""
     toolbar(outcome, lang)
-    checked = bool(st.session_state.get("ui.checked"))
     if checked and outcome.problems:
         pf.problem_summary(outcome, lang)
     pf.render_form(outcome, lang)
     readings = interpretation_panel(lang)
     st.button(t("run_check", lang), type="primary", on_click=_on_check, icon=":material/search:",
               key="ui.run_check", width="stretch")
-    if not checked:
+    return readings
+
+
+def render() -> None:
+    """The page body: the form; once checked, the results first and the form folded below
+    them (one click opens it again, nothing typed is lost)."""
+    lang = current_lang()
+    pf.init_state()
+    outcome = pf.read_form()
+    st.title(t("check_title", lang))
+    checked = bool(st.session_state.get("ui.checked"))
+    if not checked or outcome.profile is None:
+        st.caption(t("check_intro", lang))
+        _form_area(outcome, lang, checked)
+        if checked:
+            st.warning(t("fix_first", lang), icon=":material/edit:")
+            set_form_open(True)  # being fixed: it stays open when the results come
         return
-    if outcome.profile is None:
-        st.warning(t("fix_first", lang), icon=":material/edit:")
-        return
+    readings = interpretation_readings()
     ruleset = ruleset_for(readings)
-    report = evaluate(outcome.profile, rules=ruleset)
+    report, outlooks = evaluated(outcome.profile, readings, ruleset)
+    render_results(report, outcome.profile, ruleset, lang, outlooks=outlooks,
+                   next_award=next_award_text(outlooks, lang))
     st.divider()
-    render_results(report, outcome.profile, ruleset, lang)
+    # The form is drawn only while it is open: a check then costs the results alone.
+    form_box = st.expander(t("edit_form", lang), key=form_open_key(lang), on_change="rerun",
+                           icon=":material/edit:")
+    if form_box.open:
+        with form_box:
+            _form_area(outcome, lang, checked)
+    page_text.scroll_to_results(st.session_state.get("ui.check_no", 0))

@@ -136,10 +136,11 @@ def _money_cell(value: object) -> object:
 
 
 def _int_cell(value: object) -> object:
-    """A whole number as typed; a trailing 年/家/星 is dropped, the rest is left to the validator."""
+    """A whole number as typed; a unit after digits ("2020年", "5家") is dropped, anything
+    else ("去年") is left whole for the validator to name."""
     if isinstance(value, str):
         text = value.strip()
-        return re.sub(r"(年|家|星|个)$", "", text).strip() or text
+        return re.sub(r"(?<=[0-9])\s*(年|家|星|个)$", "", text).strip() or text
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -419,6 +420,49 @@ def locate(path: str, row_maps: Mapping[str, list[int]]) -> Place:
     return Place("general")
 
 
+_FORM_WORDS = (
+    # The validator speaks to programs sending JSON ("a number or a numeric string"); the
+    # form's user types into a box, where 102亿 and 2,300万 are understood too.
+    ('应为金额（万元），填数字或数字字符串，例如 1500 或 "2300.5"',
+     "应填写金额（万元），例如 1500、1,500、102亿 或 2300万"),
+    ('expected an amount in 万元, as a number or a numeric string, e.g. 1500 or "2300.5"',
+     "expected an amount in units of 10,000 yuan, e.g. 1500 or 1,500"),
+)
+
+
+def form_words(text: str) -> str:
+    """A validator message in the form's own words (no "numeric string" jargon)."""
+    for before, after in _FORM_WORDS:
+        text = text.replace(before, after)
+    return text
+
+
+def place_words(place: Place, lang: str) -> str:
+    """Where a problem is, as a reader of the form sees it: "年度数据第 2 行「营业收入」"."""
+    from subsidy.profile import field_label
+
+    table = TABLES.get(place.anchor)
+    if table is not None:
+        section = t(f"table_{table.name}", lang)
+        column = field_label(f"{table.path}[].{place.column}", lang) if place.column else ""
+        if lang == "en":
+            text = f"{section}, row {place.row}" if place.row else section
+            return f"{text}, {column}" if column else text
+        text = f"{section}第 {place.row} 行" if place.row else section
+        return f"{text}「{column}」" if column else text
+    label = field_label(place.anchor, lang)
+    return label if lang == "en" else f"「{label}」"
+
+
+def summary_line(problem: Problem, row_maps: Mapping[str, list[int]], lang: str) -> str:
+    """One problem for the list above the form: where, in words, and what is wrong."""
+    place = locate(problem.field, row_maps)
+    reason = form_words(reason_only(problem, lang))
+    if place.anchor == "general":
+        return form_words(problem.message_en if lang == "en" else problem.message_zh)
+    return f"{place_words(place, lang)}{': ' if lang == 'en' else '：'}{reason}"
+
+
 _PREFIX_ZH = re.compile(r"^字段 \S+?(?:（[^）]*）)?：")
 _PREFIX_EN = re.compile(r"^field \S+?(?: \([^)]*\))?: ")
 
@@ -451,3 +495,112 @@ def apply_delta(base: list[dict[str, Any]], state: Mapping[str, Any] | None,
     for added in state.get("added_rows") or []:
         rows.append({c: added.get(c) for c in columns})
     return rows
+
+
+# ------------------------------------------------------------------------------- pasting
+
+MAX_PASTE_CHARS = 20_000
+MAX_PASTE_ROWS = 60
+_YEAR_TEXT = re.compile(r"^\s*((?:19|20|21)[0-9]{2})\s*年?\s*$")
+_YEAR_COLUMNS = TABLES["years"].column_names
+
+
+def _column_of(header: str) -> str | None:
+    """The years-table column a pasted header names (Chinese or English), if any."""
+    text = header.strip().lower()
+    if not text:
+        return None
+    if "主营" in text or "main" in text:
+        return "main_business_revenue_wan"
+    if "贡献" in text or "contribution" in text or "财政" in text:
+        return "district_fiscal_contribution_wan"
+    if "营业收入" in text or "营收" in text or "收入" in text or "revenue" in text:
+        return "revenue_wan"
+    if "年" in text or "year" in text:
+        return "year"
+    return None
+
+
+def parse_pasted_years(text: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """Rows of the years table from cells copied out of a spreadsheet (tab-separated).
+
+    Three layouts are understood: a header row naming the columns (年度 / 营业收入 /
+    主营业务收入 / 区级财政贡献, in any order, English names too); no header, the columns
+    in the table's order; or years across the top with one figure per row, as many
+    finance statements are laid out. Returns (rows, problems as (Chinese, English)); figures
+    stay as typed, for the form's own reading and the validator.
+    """
+    if len(text) > MAX_PASTE_CHARS:
+        return [], [(f"粘贴的内容过长（超过 {MAX_PASTE_CHARS:,} 个字符），请只复制年度数据所在的几行。",
+                     f"The pasted text is too long (over {MAX_PASTE_CHARS:,} characters); copy only "
+                     "the rows of yearly figures.")]
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
+    grid = [[cell.strip() for cell in (line.split("\t") if "\t" in line else line.split())]
+            for line in lines]
+    if not grid:
+        return [], [("没有可读取的内容：请从 Excel 复制包含年度和金额的单元格后粘贴。",
+                     "Nothing to read: copy the cells with years and amounts from the spreadsheet and paste them.")]
+    first = grid[0]
+    if len(first) > 1 and all(_YEAR_TEXT.match(c) for c in first[1:]) and not _YEAR_TEXT.match(first[0]):
+        # years across the top: one figure per row
+        grid = [["年度", *first[1:]]] + grid[1:]
+        grid = [list(col) for col in zip(*[row + [""] * (len(first) - len(row)) for row in grid], strict=False)]
+        first = grid[0]
+    header = [_column_of(c) for c in first]
+    if any(header) and not _YEAR_TEXT.match(first[0]):
+        columns, body, offset = header, grid[1:], 2
+    else:
+        columns, body, offset = list(_YEAR_COLUMNS), grid, 1
+    problems: list[tuple[str, str]] = []
+    if "year" not in columns:
+        return [], [("找不到“年度”一列：第一行写上 年度、营业收入、主营业务收入、区级财政贡献，或按此顺序粘贴。",
+                     "No year column found: put Year, Revenue, Main business revenue, Contribution in the "
+                     "first row, or paste the columns in that order.")]
+    rows: list[dict[str, Any]] = []
+    for number, cells in enumerate(body[:MAX_PASTE_ROWS], start=offset):
+        row: dict[str, Any] = {}
+        for column, cell in zip(columns, cells, strict=False):
+            if column and cell:
+                row[column] = cell
+        if not row:
+            continue
+        match = _YEAR_TEXT.match(str(row.get("year", "")))
+        if not match:
+            shown = row.get("year", "")
+            problems.append((f"第 {number} 行：年度「{shown}」无法识别，应为 2020 这样的四位年份；此行未填入。",
+                             f"Row {number}: the year “{shown}” is not understood (write e.g. 2020); "
+                             "the row was left out."))
+            continue
+        row["year"] = match.group(1)
+        rows.append({c: row.get(c) for c in _YEAR_COLUMNS})
+    if len(body) > MAX_PASTE_ROWS:
+        problems.append((f"只读取了前 {MAX_PASTE_ROWS} 行。", f"Only the first {MAX_PASTE_ROWS} rows were read."))
+    return rows, problems
+
+
+def merge_years(existing: list[dict[str, Any]], pasted: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The years table after a paste: a pasted year replaces the figures it gives for that
+    year, other years stay, blank rows go; sorted by year."""
+    by_year: dict[str, dict[str, Any]] = {}
+    others: list[dict[str, Any]] = []
+    for row in existing:
+        if all(blank(v) for v in row.values()):
+            continue
+        key = str(row.get("year") or "").strip()
+        if key:
+            by_year[key] = dict(row)
+        else:
+            others.append(dict(row))
+    for row in pasted:
+        merged = by_year.setdefault(row["year"], {c: None for c in _YEAR_COLUMNS})
+        merged.update({c: v for c, v in row.items() if not blank(v)})
+    return [by_year[k] for k in sorted(by_year)] + others
+
+
+def next_year_row(existing: list[dict[str, Any]], default_year: int) -> list[dict[str, Any]]:
+    """The years table with one more row, its year filled in: the year after the last one
+    given (``default_year`` when none is)."""
+    years = [int(m.group(1)) for row in existing
+             if (m := _YEAR_TEXT.match(str(row.get("year") or "")))]
+    kept = [dict(row) for row in existing if not all(blank(v) for v in row.values())]
+    return [*kept, {c: None for c in _YEAR_COLUMNS} | {"year": str(max(years) + 1 if years else default_year)}]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from subsidy import vocab
-from subsidy.money import format_wan, format_wan_both
+from subsidy.money_display import wan_full, wan_short
 from subsidy.ui.safe_text import md_text
 
 LANGS = ("zh", "en")
@@ -23,7 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "language": ("语言 / Language", "语言 / Language"),
     "page_check": ("企业自查", "Self-check"),
     "page_catalogue": ("规则目录", "Rule catalogue"),
-    "page_review": ("审核 / Review", "审核 / Review"),
+    "page_review": ("审核", "Review"),
     "review_placeholder": (
         "审核页面尚未安装。它将用于核对申报清单与计算结果。",
         "The review page is not installed yet. It will check claim lists against the findings.",
@@ -44,8 +44,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_title": ("企业奖补自查", "Award self-check"),
     "check_intro": (
         "第一步：填写或载入企业档案；第二步：点击「开始核查」。金额单位均为万元，可写作 1500、102亿 或 2300万。",
-        "Step 1: enter or load the company profile; step 2: press “Run the check”. "
-        "Amounts are in 万元 (10,000 yuan); you may also write 102亿 or 2300万.",
+        "Step 1: enter or load the company profile; step 2: press \"Run the check\". "
+        "Amounts are in units of 10,000 yuan: 1500 means RMB 15 million.",
     ),
     "example": ("示例企业", "Example company"),
     "load_example": ("载入示例", "Load example"),
@@ -57,6 +57,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "clear": ("清空表单", "Clear the form"),
     "loaded": ("已载入：{name}", "Loaded: {name}"),
+    "edit_form": ("修改企业数据并重新核查", "Change the figures and check again"),
+    "json_bad_at": (
+        "文件不是有效的 JSON：第 {line} 行第 {column} 列附近有错误（请检查引号、逗号和括号是否成对）。",
+        "The file is not valid JSON: there is an error near line {line}, column {column} "
+        "(check that quotes, commas and brackets match).",
+    ),
+    "json_bad": ("文件不是有效的 JSON 文本。", "The file is not valid JSON text."),
     "upload_refused": ("上传的文件无法读取：", "The uploaded file cannot be read:"),
     "not_loaded": (
         "以下内容未能放入表单（请在表单中重新选择或填写）：",
@@ -64,12 +71,34 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # ---------------------------------------------------------------- form sections
     "sec_basics": ("企业基本信息", "Company basics"),
-    "sec_years": ("年度数据（万元）", "Yearly figures (万元)"),
+    "sec_years": ("年度数据（万元）", "Yearly figures (10,000 yuan)"),
     "sec_years_help": (
         "每年一行。可写 1500、1,500、102亿 或 2300万；空着表示未填写（相关奖励会显示“需补充信息”），不要填 0 代替未知。",
-        "One row per year. Write 1500, 1,500, 102亿 or 2300万; leave a cell empty when unknown "
-        "(awards needing it show “needs information”); never write 0 for unknown.",
+        "One row per year, amounts in 10,000 yuan: write 1500 or 1,500. Leave a cell empty when "
+        "unknown (awards needing it show \"needs information\"); never write 0 for unknown.",
     ),
+    "unit_wan": ("（万元）", " (10,000 yuan)"),
+    "add_year": ("添加年度", "Add a year"),
+    "add_year_help": (
+        "在表格末尾加一行，年份自动填为下一年；也可直接在表格最后的空行里填写。",
+        "Adds a row for the next year at the end of the table; you can also type into the table's last, empty row.",
+    ),
+    "paste_title": ("从 Excel 粘贴年度数据", "Paste yearly figures from a spreadsheet"),
+    "paste_help": (
+        "在 Excel 中选中含“年度、营业收入、主营业务收入、区级财政贡献”的单元格（可带表头，年份横排或竖排均可），复制后粘贴到下面。",
+        "In the spreadsheet, select the cells with year, revenue, main business revenue and "
+        "district fiscal contribution (with or without a header row; years down or across), copy, and paste below.",
+    ),
+    "paste_label": ("粘贴内容", "Pasted cells"),
+    "paste_placeholder": ("年度	营业收入	主营业务收入	区级财政贡献\n2020	1020000	1000000	2300",
+                          "Year	Revenue	Main business revenue	Contribution\n2020	1020000	1000000	2300"),
+    "paste_apply": ("填入表格", "Put into the table"),
+    "table_years": ("年度数据", "Yearly figures"),
+    "table_listings": ("上市情况", "Listings"),
+    "table_recognitions": ("认定与称号", "Recognitions"),
+    "table_talent_projects": ("高端人才项目", "Talent projects"),
+    "table_tech_upgrade_projects": ("技术改造项目", "Technology-upgrade projects"),
+    "table_incubator_yearly": ("孵化载体年度数据", "Incubator yearly figures"),
     "sec_history": ("此前最高收入与入库纳统", "Earlier peak and register entry"),
     "sec_history_help": (
         "“首次达到/突破”需要知道表中首年之前的最高收入；此前没有收入填 0。",
@@ -102,17 +131,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "18 characters; the check character is verified (GB 32100-2015). Optional.",
     ),
     "year_placeholder": ("例如 2019", "e.g. 2019"),
-    "money_placeholder": ("万元，例如 150000 或 15亿", "万元, e.g. 150000 or 15亿"),
-    "tech_revenue_col": ("各年地方新增财力（年份:万元）", "New local fiscal revenue (year:万元)"),
+    "money_placeholder": ("万元，例如 150000 或 15亿", "10,000 yuan, e.g. 150000"),
+    "tech_revenue_col": ("各年地方新增财力（年份:万元）", "New local fiscal revenue (year:10,000 yuan)"),
     "tech_revenue_help": (
         "例如 2020:50, 2021:60, 2022:70",
         "e.g. 2020:50, 2021:60, 2022:70",
     ),
     "programme_help": (
         "千人计划、百人计划、黄鹤英才，或其他计划的名称",
-        "千人计划, 百人计划, 黄鹤英才, or another programme's name",
+        "Thousand Talents, Hundred Talents, Yellow Crane Talents, or another programme's name",
     ),
-    "date_help": ("格式 YYYY-MM-DD，例如 2020-07-22", "As YYYY-MM-DD, e.g. 2020-07-22"),
+    "date_help": ("按 年-月-日 填写，例如 2020-07-22", "As year-month-day, e.g. 2020-07-22"),
     "incubator_rec": ("孵化器认定", "Incubator recognition"),
     "incubator_yearly": ("年度运营数据", "Yearly operating figures"),
     "row_problem": ("第 {row} 行「{label}」：{message}", "Row {row}, {label}: {message}"),
@@ -137,6 +166,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "interp_reset": ("全部恢复默认", "Reset all to default"),
     # ---------------------------------------------------------------- results
     "run_check": ("开始核查", "Run the check"),
+    "summary_eligible": ("可获得 {n} 项，共 {total}", "{n} award(s) available, {total} in total"),
+    "summary_needs": ("需补充 {n} 项", "{n} need more information"),
+    "summary_next": ("最近的下一档：{what}", "nearest next award: {what}"),
+    "next_award": ("「{tier}」奖励 {award}（{short}）", "\"{tier}\", award {award} ({short})"),
+    "list_sep": ("；", "; "),
+    "paren": ("（{text}）", " ({text})"),
+    "full_stop": ("。", ". "),
     "fix_first": (
         "请先修改上面标出的问题，然后再核查。已填写的内容都已保留。",
         "Please fix the problems marked above first; everything entered is kept.",
@@ -198,6 +234,27 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Open the HTML report in a browser to print it or save it as PDF.",
     ),
     # ---------------------------------------------------------------- ladder chart
+    "nm_title": ("距下一档奖励：还差什么", "The next award: what is still missing"),
+    "nm_gap": ("差距", "Gap"),
+    "nm_short_by": ("{what}还差 {gap}", "{what} short by {gap}"),
+    "nm_awarded": ("{year}年已获得「{tier}」，{amount}。", "{year}: awarded \"{tier}\", {amount}."),
+    "nm_next": (
+        "下一档：「{tier}」，奖励 {amount}。按{year}年数据，各项条件如下：",
+        "Next tier: \"{tier}\", award {amount}. With the {year} figures, its conditions stand as follows:",
+    ),
+    "nm_top": ("本政策此台阶奖励已无更高一档。", "There is no higher tier on this ladder."),
+    "nm_lost_now": (
+        "已无法获得「{tier}」（{amount}）：{year}年已首次达到该档的收入标准，但未同时满足其他条件（{why}）；"
+        "按“首次”规定，以后年度不再奖励。",
+        "\"{tier}\" ({amount}) can no longer be had: its revenue level was first reached in {year} "
+        "while another condition was not met ({why}); as the award is for the first time only, a "
+        "later year cannot earn it.",
+    ),
+    "nm_lost_before": (
+        "已无法获得「{tier}」（{amount}）：该档的收入标准已于{year}年首次达到，按“首次”规定不再奖励。",
+        "\"{tier}\" ({amount}) can no longer be had: its revenue level was first reached in {year}, "
+        "and the award is for the first time only.",
+    ),
     "ladder_title": ("距下一档奖励", "How far to the next award"),
     "ladder_no_years": (
         "填写年度营业收入后，这里显示收入与奖励台阶的对比。",
@@ -208,13 +265,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No revenue ladder applies to this company (district, sector or policy period).",
     ),
     "ladder_axis_year": ("年度", "Year"),
-    "ladder_axis_value": ("金额（亿元）", "Amount (亿元 = 100 m yuan)"),
+    "ladder_axis_value": ("金额（亿元）", "Amount (100 million yuan)"),
     "ladder_series": ("指标", "Figure"),
     "ladder_line": ("台阶", "Level"),
     "ladder_caption": (
-        "柱：各年收入；横线：适用的奖励台阶（来自规则文件）。",
-        "Bars: revenue per year; lines: the award levels that apply (from the rule files).",
+        "柱：各年收入；横线：适用的奖励台阶（来自规则文件）。只有已获得的台阶标为“已获得”：收入超过横线不等于获奖，其他条件见上方“还差什么”。",
+        "Bars: revenue per year; lines: the award levels that apply (from the rule files). Only "
+        "levels actually awarded are marked \"awarded\": revenue above a line is not an award by "
+        "itself; the other conditions are listed above.",
     ),
+    "ladder_state_awarded": ("（已获得）", " (awarded)"),
+    "ladder_state_lost": ("（已无法获得）", " (no longer possible)"),
+    "ladder_state_next": ("（下一档）", " (next)"),
+    "ladder_state_open": ("", ""),
     "gap_title": ("差距说明", "The gap in words"),
     "gap_latest_ok": ("{year}年：已获得「{tier}」（{amount}）。", "{year}: awarded “{tier}” ({amount})."),
     "gap_next_level": ("下一台阶：{level}，奖励 {amount}。", "Next level: {level}, award {amount}."),
@@ -223,7 +286,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # ---------------------------------------------------------------- catalogue
     "cat_title": ("规则目录", "Rule catalogue"),
     "cat_intro": (
-        "收录的每份政策文件及其每条奖励/扶持条款：期限、适用区域、金额、条件和原文。金额和门槛全部来自 rules/ 目录中的规则文件。",
+        "收录的每份政策文件及其每条奖励/扶持条款：期限、适用区域、金额、条件和原文。金额和门槛全部来自规则文件。",
         "Every policy document encoded and each of its award or support clauses: period, area, "
         "amount, conditions and verbatim text. All amounts and thresholds come from the rule "
         "files in rules/.",
@@ -247,14 +310,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cat_hit_collect": ("各档分别奖励", "each tier awarded"),
     "cat_view_source": ("查看原文：{name}", "View the source text: {name}"),
     "cat_source_missing": ("找不到原文文件 {name}。", "Source file {name} not found."),
-    "cat_interps": ("条文解释（INTERP）", "Readings (INTERP)"),
+    "cat_interps": ("条文解释", "Readings"),
     "cat_search": ("筛选（规则编号或标题）", "Filter (rule id or title)"),
     "cat_every": ("每", "per"),
     "cat_repeat": ("每跨越一个台阶（{start}起，每{step}）", "each further step ({start} on, every {step})"),
     "cat_pass_through": ("返还地方新增财力", "pass-through of new local fiscal revenue"),
-    "cat_if": ("若", "if"),
-    "cat_then": ("则", "then"),
-    "cat_otherwise": ("否则", "otherwise"),
+    "cat_if": ("若", "if "),
+    "cat_then": ("，则", ", then "),
+    "cat_otherwise": ("否则", "otherwise "),
+    "cat_to": ("至", "to"),
+    "cat_date_unknown": ("日期未载明", "date not stated"),
+    "cat_open_end": ("（未规定）", "(no end date)"),
+    "cat_all_wuhan": ("武汉市全市", "all of Wuhan"),
+    "cat_window_note": ("期限说明", "Note on the period (original text)"),
     "cat_any": ("以下任一", "any of"),
     "cat_after": ("当年已获得「{rule}」奖励", "awarded “{rule}” the same year"),
     "cat_first_reach": ("首次达到", "first reaches"),
@@ -282,19 +350,29 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
 
 
 def money(value: Decimal | None, lang: str = "zh") -> str:
-    """An amount for people: 万元 with 亿元 alongside where large (Chinese), RMB m in English."""
-    if value is None:
-        return "—"
-    if lang == "en":
-        return f"{format_wan(value, 'en')} ({format_wan(value)})"
-    return format_wan_both(value)
+    """An amount in full: "1,160万元", with 亿元 alongside where large; "RMB 11,600,000"."""
+    return wan_full(value, lang)
 
 
 def money_short(value: Decimal | None, lang: str = "zh") -> str:
-    """A compact amount for lists and chart labels: "500万元", "102亿元"."""
-    if value is None:
-        return "—"
-    return format_wan(value, "en") if lang == "en" else format_wan(value)
+    """A compact amount for lists and chart labels: "2,235万元", "102亿元", "RMB 22.35 m"."""
+    return wan_short(value, lang)
+
+
+def figure(text: str | None, lang: str = "zh") -> str:
+    """A figure the evaluation wrote ("2300万元", "102亿元") in the page's own money format
+    ("2,300万元"); any other text ("≥ 15%", "是") as it is."""
+    if not text:
+        return ""
+    from subsidy.money import MoneyError, parse_money
+
+    try:
+        value = parse_money(text.strip())
+    except (MoneyError, ArithmeticError, ValueError):
+        return text
+    if not any(unit in text for unit in ("万", "亿", "元")):
+        return text  # a bare number (a count, a year) is not money
+    return money_short(value, lang)
 
 
 def amount_text(value: Decimal | None, kind: str, lang: str = "zh") -> str:
@@ -312,6 +390,47 @@ def md(text: object) -> str:
     """Text made literal for ``st.markdown`` (no emphasis, links, tables, LaTeX or icons by
     accident); see :func:`subsidy.ui.safe_text.md_text`."""
     return md_text(text)
+
+
+_MD_INLINE = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]#|$~"})
+
+
+def zh_span(text: str) -> str:
+    """Chinese text inside an English page, marked ``lang="zh-CN"``: HTML-escaped and with
+    Markdown's characters escaped, so it is shown exactly as it stands."""
+    import html
+
+    return f'<span lang="zh-CN">{html.escape(str(text)).translate(_MD_INLINE)}</span>'
+
+
+def quote(text: str, lang: str) -> None:
+    """A verbatim clause of a policy document. It exists only in Chinese: in the English page
+    it is marked as Chinese text (``lang="zh-CN"``), so a reader's tools (and the page's
+    language check) know it is the original, quoted on purpose."""
+    import html
+
+    import streamlit as st
+
+    if lang != "en":
+        st.markdown(f"> {md(text)}")
+        return
+    # One HTML block (no blank line inside): its content is not read as Markdown.
+    body = html.escape(text).replace("\n", "<br>")
+    st.markdown(f'<blockquote lang="zh-CN">{body}</blockquote>', unsafe_allow_html=True)
+
+
+def names(title: str, items: list[str], lang: str) -> None:
+    """Proper names that exist only in Chinese (responsible units), as a caption; marked as
+    Chinese text in the English page, like :func:`quote`."""
+    import html
+
+    import streamlit as st
+
+    if lang != "en":
+        st.caption(f"{title}{colon(lang)}{md('、'.join(items))}")
+        return
+    body = ", ".join(zh_span(item) for item in items)
+    st.caption(f"{html.escape(title)}: {body}", unsafe_allow_html=True)
 
 
 def colon(lang: str) -> str:

@@ -11,8 +11,9 @@ stays in its field, with the reason underneath.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -114,6 +115,23 @@ def clear_form() -> None:
     st.session_state["ui.checked"] = False
 
 
+def add_year_row() -> None:
+    """The 添加年度 button: one more row, its year already filled in."""
+    import datetime as dt
+
+    set_rows("years", fm.next_year_row(current_rows("years"), dt.date.today().year - 1))
+
+
+def paste_years() -> None:
+    """Put cells copied from a spreadsheet into the years table (a pasted year's figures
+    replace that year's; the others stay)."""
+    rows, problems = fm.parse_pasted_years(st.session_state.get("ui.paste") or "")
+    st.session_state["ui.paste_problems"] = problems
+    if rows:
+        set_rows("years", fm.merge_years(current_rows("years"), rows))
+        st.session_state["ui.paste"] = ""
+
+
 @st.cache_data(show_spinner=False)
 def example_files() -> dict[str, str]:
     """Example profiles shipped with the project: file stem → company name."""
@@ -197,7 +215,7 @@ def _errors(outcome: FormOutcome, anchor: str, lang: str, show: bool) -> None:
     if not show:
         return
     for place, problem in outcome.at(anchor):
-        text = fm.reason_only(problem, lang)
+        text = fm.form_words(fm.reason_only(problem, lang))
         if place.row is not None:
             column = place.column or ""
             path = f"{fm.TABLES[anchor].path}[].{column}" if column else fm.TABLES[anchor].path
@@ -245,7 +263,7 @@ def _column_config(name: str, lang: str) -> dict[str, Any]:
         label = fm_label(f"{spec.path}[].{column.name}", lang)
         if column.kind == "money":
             config[column.name] = st.column_config.TextColumn(
-                f"{label}（万元）" if lang != "en" else f"{label} (万元)",
+                f"{label}{t('unit_wan', lang)}",
                 help=t("money_placeholder", lang))
         elif column.kind == "enum":
             table = ENUM_OPTIONS[column.name]
@@ -285,11 +303,25 @@ def _count(name: str) -> int:
                if any(not fm.blank(v) for v in row.values()))
 
 
-def _section(title: str, outcome: FormOutcome, anchors: list[str], show: bool, filled: bool) -> Any:
-    """An expander for an optional block: opened when it holds data or a problem."""
+@contextlib.contextmanager
+def _section(name: str, title: str, outcome: FormOutcome, anchors: list[str], show: bool,
+             filled: bool) -> Iterator[bool]:
+    """An expander for an optional block, drawn only while open (most companies have no
+    incubator or park: their tables cost neither the server nor the browser anything).
+    It opens by itself when it comes to hold data or a problem; yields whether it is open."""
     has_problem = show and any(outcome.at(a) for a in anchors)
     label = (":red[:material/error:] " if has_problem else "") + title
-    return st.expander(label, expanded=has_problem or filled)
+    key = f"ui.sec.{name}.{current_lang()}"
+    was_filled = st.session_state.get(f"ui.secfilled.{name}", False)
+    st.session_state[f"ui.secfilled.{name}"] = filled
+    if has_problem or (filled and not was_filled):
+        st.session_state[key] = True
+    box = st.expander(label, expanded=has_problem or filled, key=key, on_change="rerun")
+    if box.open:
+        with box:
+            yield True
+    else:
+        yield False
 
 
 def render_form(outcome: FormOutcome, lang: str) -> None:
@@ -319,6 +351,17 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
         st.subheader(t("sec_years", lang))
         st.caption(t("sec_years_help", lang))
         _table("years", lang, outcome, show)
+        add, paste = st.columns([1, 3], vertical_alignment="top")
+        with add:
+            st.button(t("add_year", lang), on_click=add_year_row, icon=":material/add:",
+                      key="ui.add_year", help=t("add_year_help", lang))
+        with paste, st.expander(t("paste_title", lang), icon=":material/content_paste:"):
+            st.caption(t("paste_help", lang))
+            st.text_area(t("paste_label", lang), key="ui.paste", height=120,
+                         max_chars=fm.MAX_PASTE_CHARS, placeholder=t("paste_placeholder", lang))
+            st.button(t("paste_apply", lang), on_click=paste_years, key="ui.paste_apply")
+        for zh, en in st.session_state.get("ui.paste_problems") or []:
+            st.warning(md(en if lang == "en" else zh), icon=":material/content_paste_off:")
         st.markdown(f"**{t('sec_history', lang)}**")
         st.caption(t("sec_history_help", lang))
         one, two, three = st.columns(3)
@@ -326,56 +369,62 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
             _text("scale_entry_year", lang, outcome, show, placeholder=t("year_placeholder", lang))
         with two:
             _text("prior_peak_revenue_wan", lang, outcome, show,
-                  placeholder=t("money_placeholder", lang), suffix="（万元）" if lang != "en" else " (万元)")
+                  placeholder=t("money_placeholder", lang), suffix=t("unit_wan", lang))
         with three:
             _text("prior_peak_main_revenue_wan", lang, outcome, show,
-                  placeholder=t("money_placeholder", lang), suffix="（万元）" if lang != "en" else " (万元)")
+                  placeholder=t("money_placeholder", lang), suffix=t("unit_wan", lang))
 
     for name, title in (("listings", "sec_listings"), ("recognitions", "sec_recognitions"),
                         ("talent_projects", "sec_talent"), ("tech_upgrade_projects", "sec_tech")):
         count = _count(name)
-        heading = t(title, lang) + (f"（{count}）" if count else "")
-        with _section(heading, outcome, [name], show, filled=count > 0):
-            _table(name, lang, outcome, show)
+        heading = t(title, lang) + (t("paren", lang, text=count) if count else "")
+        with _section(name, heading, outcome, [name], show, filled=count > 0) as shown:
+            if shown:
+                _table(name, lang, outcome, show)
 
     incubator_paths = ["incubator.kind", "incubator.recognition.level", "incubator.recognition.year"]
     filled = _count("incubator_yearly") > 0 or any(
         st.session_state.get(wkey(p)) for p in incubator_paths)
-    with _section(t("sec_incubator", lang), outcome, [*incubator_paths, "incubator_yearly"], show, filled):
-        one, two, three = st.columns(3)
-        with one:
-            _select("incubator.kind", lang, outcome, show, list(vocab.INCUBATOR_KINDS),
-                    _labeller(vocab.INCUBATOR_KINDS, lang))
-        with two:
-            _select("incubator.recognition.level", lang, outcome, show, list(vocab.INCUBATOR_LEVELS),
-                    _labeller(vocab.INCUBATOR_LEVELS, lang),
-                    label=f"{t('incubator_rec', lang)} · {fm_label('incubator.recognition.level', lang)}")
-        with three:
-            _text("incubator.recognition.year", lang, outcome, show,
-                  placeholder=t("year_placeholder", lang))
-        st.markdown(f"**{t('incubator_yearly', lang)}**")
-        _table("incubator_yearly", lang, outcome, show)
+    with _section("incubator", t("sec_incubator", lang), outcome, [*incubator_paths, "incubator_yearly"],
+                  show, filled) as shown:
+        if shown:
+            one, two, three = st.columns(3)
+            with one:
+                _select("incubator.kind", lang, outcome, show, list(vocab.INCUBATOR_KINDS),
+                        _labeller(vocab.INCUBATOR_KINDS, lang))
+            with two:
+                _select("incubator.recognition.level", lang, outcome, show, list(vocab.INCUBATOR_LEVELS),
+                        _labeller(vocab.INCUBATOR_LEVELS, lang),
+                        label=f"{t('incubator_rec', lang)} · {fm_label('incubator.recognition.level', lang)}")
+            with three:
+                _text("incubator.recognition.year", lang, outcome, show,
+                      placeholder=t("year_placeholder", lang))
+            st.markdown(f"**{t('incubator_yearly', lang)}**")
+            _table("incubator_yearly", lang, outcome, show)
 
     park_paths = ["park_rating.stars", "park_rating.year", "park_rating.park_kind"]
     filled = any(st.session_state.get(wkey(p)) for p in park_paths)
-    with _section(t("sec_park", lang), outcome, park_paths, show, filled):
-        one, two, three = st.columns(3)
-        with one:
-            _select("park_rating.stars", lang, outcome, show, ["1", "2", "3", "4", "5"],
-                    lambda s: "★" * int(s))
-        with two:
-            _text("park_rating.year", lang, outcome, show, placeholder=t("year_placeholder", lang))
-        with three:
-            _select("park_rating.park_kind", lang, outcome, show, list(vocab.PARK_KINDS),
-                    _labeller(vocab.PARK_KINDS, lang))
+    with _section("park", t("sec_park", lang), outcome, park_paths, show, filled) as shown:
+        if shown:
+            one, two, three = st.columns(3)
+            with one:
+                _select("park_rating.stars", lang, outcome, show, ["1", "2", "3", "4", "5"],
+                        lambda s: "★" * int(s))
+            with two:
+                _text("park_rating.year", lang, outcome, show, placeholder=t("year_placeholder", lang))
+            with three:
+                _select("park_rating.park_kind", lang, outcome, show, list(vocab.PARK_KINDS),
+                        _labeller(vocab.PARK_KINDS, lang))
 
     general = outcome.at("general")
     if show and general:
         for _place, problem in general:
-            st.error(md(problem.message_en if lang == "en" else problem.message_zh), icon=":material/error:")
+            st.error(md(fm.form_words(problem.message_en if lang == "en" else problem.message_zh)),
+                     icon=":material/error:")
 
 
 def problem_summary(outcome: FormOutcome, lang: str) -> None:
-    """All problems at once, above the form: one round trip to fix them all."""
-    lines = [f"- {md(p.message_en if lang == 'en' else p.message_zh)}" for p in outcome.problems]
+    """All problems at once, above the form, each said where it is in the form's own words
+    (never a field code): one round trip to fix them all."""
+    lines = [f"- {md(fm.summary_line(p, outcome.form.row_maps, lang))}" for p in outcome.problems]
     st.error(t("problems_title", lang, n=len(outcome.problems)) + "\n" + "\n".join(lines), icon=":material/error:")

@@ -8,26 +8,30 @@ nothing here decides eligibility or adds amounts of its own (the totals are the 
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Callable
 
-import pandas as pd
 import streamlit as st
 
-from subsidy.export import report_html, workbook_bytes
+from subsidy import vocab
 from subsidy.findings import STATUS_ORDER, Finding, Report
-from subsidy.profile import Profile, field_label
+from subsidy.nearmiss import LadderOutlook
+from subsidy.profile import Profile
+from subsidy.report_text import file_stem, missing_words, short_name
 from subsidy.ruleset import RuleSet
-from subsidy.ui import charts
 from subsidy.ui.i18n import (
     REASON_MARKS_MD,
     STATUS_ICONS,
     amount_text,
     colon,
+    figure,
     md,
     money,
+    names,
+    quote,
     status_label,
     t,
 )
+from subsidy.ui.nearmiss_panel import render_outlook
 from subsidy.ui.safe_text import md_text
 
 _KIND_ORDER = {"fixed": 0, "per_unit": 0, "pass_through": 0, "case_by_case": 1, "none": 2}
@@ -55,20 +59,6 @@ def finding_label(finding: Finding, lang: str) -> str:
     return f"{STATUS_ICONS[finding.status]} {md(text)}"
 
 
-def missing_md(item: str, lang: str) -> str:
-    """A field to provide, as the library names it ("years[].x（…）"), led by its label."""
-    path = item.split("（", 1)[0].strip()
-    details = re.findall(r"（([^（）]*)）", item)
-    label = field_label(path, lang)
-    text = f"**{md(label)}**" if label != path else f"**{md(path)}**"
-    if label != path:
-        text += f" `{path}`"
-    extra = [d for d in details if d != label]
-    if extra:
-        text += "（" + "；".join(md(d) for d in extra) + "）"
-    return text
-
-
 def _reason_table(finding: Finding, lang: str) -> str:
     """Each condition with ✓/✗/? and the actual and required figures, as a markdown table."""
     head = [t("reason_col_ok", lang), t("reason_col_text", lang),
@@ -78,7 +68,7 @@ def _reason_table(finding: Finding, lang: str) -> str:
         text = (reason.text_en or reason.text) if lang == "en" else reason.text
         rows.append(" | ".join([
             "", REASON_MARKS_MD[reason.passed], md(text).replace("\n", " "),
-            md(reason.actual or ""), md(reason.required or ""), ""]).strip())
+            md(figure(reason.actual, lang)), md(figure(reason.required, lang)), ""]).strip())
     return "\n".join(rows)
 
 
@@ -86,23 +76,25 @@ def render_finding(finding: Finding, ruleset: RuleSet, report: Report, lang: str
     """The body of one finding: amount, reasons, what to provide, clause, readings, contacts."""
     amount = amount_text(finding.amount_wan, finding.amount_kind, lang)
     kind = t("amount_kind", lang)
-    from subsidy import vocab
-
     kind_label = vocab.label(vocab.AMOUNT_KINDS, finding.amount_kind, lang)
     if finding.status == "needs_info" and finding.amount_wan is not None:
-        st.markdown(f"**{t('provisional', lang)}**{colon(lang)}{md(amount)}（{md(kind_label)}）")
+        st.markdown(f"**{t('provisional', lang)}**{colon(lang)}{md(amount)}{md(t('paren', lang, text=kind_label))}")
     elif finding.status == "eligible":
         st.markdown(f"**{t('amount_col', lang)}**{colon(lang)}{md(amount)} · {kind}{colon(lang)}{md(kind_label)}")
     st.markdown(_reason_table(finding, lang))
     if finding.missing:
-        st.markdown(f"**{t('to_provide', lang)}**{colon(lang)}" + "；".join(missing_md(m, lang) for m in finding.missing))
+        st.markdown(f"**{t('to_provide', lang)}**{colon(lang)}"
+                    + t("list_sep", lang).join(md(w) for w in missing_words(finding, lang)))
     notes = finding.notes_en if lang == "en" and finding.notes_en else finding.notes
     if notes:
         st.markdown(f"**{t('notes', lang)}**{colon(lang)}" + " ".join(md(n) for n in notes))
     clause = finding.clause
-    st.markdown(f"**{t('clause', lang)}**（{md(clause.section)}）\n\n> {md(clause.quote)}")
-    st.caption(f"{clause.policy_title} · {t('source_doc', lang)} {clause.source} "
-               f"{t('source_see_catalogue', lang)} · {finding.rule_id}")
+    st.markdown(f"**{t('clause', lang)}**{md(t('paren', lang, text=clause.section))}")
+    quote(clause.quote, lang)
+    policy = ruleset.policies.get(finding.policy_id)
+    policy_title = (policy.title_en or policy.title) if policy is not None and lang == "en" else clause.policy_title
+    st.caption(f"{md(policy_title)} · {t('source_doc', lang)} {md(clause.source)} "
+               f"{t('source_see_catalogue', lang)} · {md(finding.rule_id)}")
     if finding.interpretations:
         lines = []
         for iid in finding.interpretations:
@@ -114,12 +106,31 @@ def render_finding(finding: Finding, ruleset: RuleSet, report: Report, lang: str
             title = (interp.title_en or interp.title) if lang == "en" else interp.title
             note = (interp.note_en or interp.note) if lang == "en" else interp.note
             text = (reading.text_en or reading.text) if lang == "en" else reading.text
-            lines.append(f"- **{iid}** {md(title)} — {md(t('reading_in_force', lang, label=reading.label_in(lang)))}。"
-                         f"{md(text)} *{md(note)}*")
+            lines.append(f"- **{iid}** {md(title)} — {md(t('reading_in_force', lang, label=reading.label_in(lang)))}"
+                         f"{t('full_stop', lang)}{md(text)} *{md(note)}*")
         if lines:
             st.markdown(f"**{t('interp_used', lang)}**\n" + "\n".join(lines))
     if finding.contacts:
-        st.caption(f"{t('contacts', lang)}{colon(lang)}{'、'.join(finding.contacts)}")
+        names(t("contacts", lang), finding.contacts, lang)
+
+
+def _amount_rows(totals: dict, key_col: str, label: Callable[[object], str], lang: str) -> str:
+    """A small two-column markdown table (a text table: no grid canvas, no English
+    placeholder when it is empty)."""
+    rows = [f"| {t(key_col, lang)} | {t('amount_col', lang)} |", "|---|--:|"]
+    rows += [f"| {md(label(k))} | {md(money(v, lang))} |" for k, v in totals]
+    return "\n".join(rows)
+
+
+def summary_text(report: Report, lang: str, next_award: str | None = None) -> str:
+    """The one line above everything: 可获得 N 项共 X万元 · 需补充 M 项 · 最近的下一档."""
+    groups = report.by_status()
+    parts = [t("summary_eligible", lang, n=len(groups["eligible"]), total=money(report.total_wan, lang))]
+    if groups["needs_info"]:
+        parts.append(t("summary_needs", lang, n=len(groups["needs_info"])))
+    if next_award:
+        parts.append(t("summary_next", lang, what=next_award))
+    return " · ".join(parts)
 
 
 def _headline(report: Report, lang: str) -> None:
@@ -138,20 +149,21 @@ def _headline(report: Report, lang: str) -> None:
         if groups["needs_info"]:
             extras.append(t("n_needs_info", lang, n=len(groups["needs_info"])))
         if extras:
-            st.caption(t("extra_kinds", lang, items="、".join(extras) if lang != "en" else ", ".join(extras)))
+            st.caption(t("extra_kinds", lang, items=t("list_sep", lang).join(extras)))
+    levels = sorted(report.total_by("level").items())
+    years = sorted(report.total_by("year").items(), key=lambda kv: kv[0] or 0)
     with middle:
         st.markdown(f"**{t('by_level', lang)}**")
-        levels = report.total_by("level")
-        st.dataframe(pd.DataFrame(
-            [{t("level_col", lang): t(f"level_{k}", lang), t("amount_col", lang): money(v, lang)}
-             for k, v in sorted(levels.items())]), hide_index=True, width="stretch")
+        if levels:
+            st.markdown(_amount_rows(levels, "level_col", lambda k: t(f"level_{k}", lang), lang))
+        else:
+            st.caption(t("no_findings", lang))
     with right:
         st.markdown(f"**{t('by_year', lang)}**")
-        years = report.total_by("year")
-        st.dataframe(pd.DataFrame(
-            [{t("year_col", lang): str(k), t("amount_col", lang): money(v, lang)}
-             for k, v in sorted(years.items(), key=lambda kv: kv[0] or 0)]),
-            hide_index=True, width="stretch")
+        if years:
+            st.markdown(_amount_rows(years, "year_col", str, lang))
+        else:
+            st.caption(t("no_findings", lang))
 
 
 def _readings(report: Report, ruleset: RuleSet, lang: str) -> None:
@@ -162,35 +174,52 @@ def _readings(report: Report, ruleset: RuleSet, lang: str) -> None:
         items = []
         for iid, choice in switched.items():
             interp = ruleset.interpretations.get(iid)
-            items.append(f"{iid}（{getattr(interp, choice).label_in(lang)}）" if interp else iid)
-        text = t("readings_switched", lang, items="；".join(items))
-    st.caption(f"{t('readings_used', lang)}{colon(lang)}{text} · {t('ruleset_version', lang)} {report.ruleset_version}")
+            label = getattr(interp, choice).label_in(lang) if interp else ""
+            items.append(f"{iid}{t('paren', lang, text=label)}" if label else iid)
+        text = t("readings_switched", lang, items=t("list_sep", lang).join(items))
+    st.caption(f"{t('readings_used', lang)}{colon(lang)}{md(text)} · {t('ruleset_version', lang)} {report.ruleset_version}")
+
+
+def checklist_items(report: Report, lang: str) -> dict[str, list[str]]:
+    """What to provide, in words, each with the awards it may unlock."""
+    wanted: dict[str, list[str]] = {}
+    for finding in report.by_status()["needs_info"]:
+        for item in missing_words(finding, lang) or ["—"]:
+            year = f"{finding.year}{'' if lang == 'en' else '年'} " if finding.year else ""
+            wanted.setdefault(item, []).append(f"{year}{_title(finding, lang)}".strip())
+    return wanted
 
 
 def _checklist(report: Report, lang: str) -> None:
-    needs = report.by_status()["needs_info"]
-    if not needs:
+    wanted = checklist_items(report, lang)
+    if not wanted:
         return
-    wanted: dict[str, list[str]] = {}
-    for finding in needs:
-        for item in finding.missing or ["—"]:
-            wanted.setdefault(item, []).append(
-                f"{finding.year or ''} {_title(finding, lang)}".strip())
     with st.container(border=True):
         st.markdown(f":orange[:material/assignment:] **{t('checklist_title', lang)}**")
         for item, whats in wanted.items():
-            what = "；".join(dict.fromkeys(whats))
-            st.markdown(f"- :material/check_box_outline_blank: {missing_md(item, lang)} — "
+            what = t("list_sep", lang).join(dict.fromkeys(whats))
+            st.markdown(f"- :material/check_box_outline_blank: **{md(item)}** — "
                         f"{md(t('checklist_for', lang, what=what))}")
+
+
+FINDING_KEY = "ui.finding."
+
+
+def finding_key(finding: Finding, lang: str) -> str:
+    """A finding's expander key: the same finding keeps its open state across reruns (one
+    key per language, as the label is part of an expander's identity)."""
+    return (f"{FINDING_KEY}{finding.rule_id}.{finding.year}.{finding.tier}.{finding.status}."
+            f"{finding.event or finding.subject}.{lang}")
 
 
 def _findings(report: Report, ruleset: RuleSet, lang: str) -> None:
     groups = report.by_status()
+    used: dict[str, int] = {}
     for status in STATUS_ORDER:
         group = groups[status]
         if status == "eligible":
             group = sorted(group, key=lambda f: (_KIND_ORDER.get(f.amount_kind, 3), f.year or 0))
-        st.markdown(f"#### {STATUS_ICONS[status]} {status_label(status, lang)}（{len(group)}）")
+        st.markdown(f"#### {STATUS_ICONS[status]} {status_label(status, lang)}{t('paren', lang, text=len(group))}")
         if not group:
             st.caption(t("no_findings", lang))
         shown_kind = None
@@ -200,50 +229,78 @@ def _findings(report: Report, ruleset: RuleSet, lang: str) -> None:
                 if kind != shown_kind:
                     st.markdown(f"**{t(_KIND_GROUPS.get(kind, 'group_awards'), lang)}**")
                     shown_kind = kind
-            with st.expander(finding_label(finding, lang)):
-                render_finding(finding, ruleset, report, lang)
-
-
-def file_stem(name: str) -> str:
-    """A company name made safe as a download's file name."""
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "report"
+            # The body is drawn only while it is open: a check's results are a list of
+            # headings, and the reasons of the one or two a user opens cost nothing before.
+            key = finding_key(finding, lang)
+            used[key] = used.get(key, 0) + 1
+            if used[key] > 1:  # two findings alike in every part: number them
+                key += f"#{used[key]}"
+            box = st.expander(finding_label(finding, lang), key=key, on_change="rerun")
+            if box.open:
+                with box:
+                    render_finding(finding, ruleset, report, lang)
 
 
 def _exports(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
+    """Three downloads, each built only when its button is pressed (a workbook costs ~40 ms of
+    server time; building all three on every rerun of the page made every edit slower)."""
     stem = file_stem(report.company)
+
+    def excel() -> bytes:
+        from subsidy.export import workbook_bytes
+
+        return workbook_bytes(report, profile, ruleset=ruleset, lang=lang)
+
+    def printable() -> str:
+        from subsidy.export import report_html
+
+        return report_html(report, profile, ruleset=ruleset, lang=lang)
+
+    def findings_json() -> str:
+        return json.dumps(report.contract(), ensure_ascii=False, indent=2) + "\n"
+
     st.caption(t("export_help", lang))
     one, two, three = st.columns(3)
     with one:
         st.download_button(
-            t("export_excel", lang), workbook_bytes(report, profile, ruleset=ruleset, lang=lang),
-            file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/table_view:",
+            t("export_excel", lang), excel, file_name=f"{stem}.xlsx", on_click="ignore",
+            icon=":material/table_view:", key="ui.export.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     with two:
         st.download_button(
-            t("export_html", lang), report_html(report, profile, ruleset=ruleset, lang=lang),
-            file_name=f"{stem}.html", mime="text/html", on_click="ignore", icon=":material/print:")
+            t("export_html", lang), printable, file_name=f"{stem}.html", mime="text/html",
+            on_click="ignore", icon=":material/print:", key="ui.export.html")
     with three:
         st.download_button(
-            t("export_json", lang),
-            json.dumps(report.contract(), ensure_ascii=False, indent=2) + "\n",
-            file_name=f"{stem}.findings.json", mime="application/json", on_click="ignore", icon=":material/data_object:")
+            t("export_json", lang), findings_json, file_name=f"{stem}.findings.json",
+            mime="application/json", on_click="ignore", icon=":material/data_object:",
+            key="ui.export.json")
 
 
-def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> None:
-    """Everything about one evaluated profile."""
-    st.header(t("results_title", lang, company=md_text(report.company, one_line=True)), anchor="results")
+def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str,
+                   next_award: str | None = None, outlooks: list[LadderOutlook] | None = None) -> None:
+    """Everything about one evaluated profile, the one-line summary first."""
+    st.header(t("results_title", lang, company=md_text(short_name(report.company), one_line=True)),
+              anchor="results")
+    st.markdown(f"##### {md(summary_text(report, lang, next_award))}")
     _headline(report, lang)
     _readings(report, ruleset, lang)
     for hint in report.hints:
         st.info(f"{t('hints', lang)}{colon(lang)}{md((hint.text_en or hint.text) if lang == 'en' else hint.text)}",
                 icon=":material/lightbulb:")
     _checklist(report, lang)
+    render_outlook(outlooks or [], lang)
+    # Tabs report which one is open, so the chart (Altair: the dearest element of the page)
+    # is drawn only while its tab is shown, not on every edit of the form.
     tab_findings, tab_ladder, tab_export = st.tabs(
-        [t("findings_title", lang), t("ladder_title", lang), t("export_title", lang)])
+        [t("findings_title", lang), t("ladder_title", lang), t("export_title", lang)],
+        key="ui.result_tabs", on_change="rerun")
     with tab_findings:
         _findings(report, ruleset, lang)
     with tab_ladder:
-        charts.render_ladders(report, profile, ruleset, lang)
+        if tab_ladder.open is not False:
+            from subsidy.ui import charts  # Altair is loaded when a chart is drawn, not before
+
+            charts.render_ladders(report, profile, ruleset, lang, outlooks or [])
     with tab_export:
         _exports(report, profile, ruleset, lang)
-

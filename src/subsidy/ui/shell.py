@@ -14,8 +14,8 @@ import logging
 import streamlit as st
 
 from subsidy.evaluate import default_rules
-from subsidy.ui import catalogue_page, check_page
-from subsidy.ui.i18n import LANG_NAMES, LANGS, t
+from subsidy.ui import catalogue_page, check_page, page_text
+from subsidy.ui.i18n import LANG_NAMES, LANGS, colon, t
 from subsidy.ui.state import LANG_KEY, current_lang
 
 log = logging.getLogger("subsidy.ui")
@@ -59,6 +59,7 @@ def _relabel_widgets() -> None:
     for key in list(st.session_state.keys()):
         if isinstance(key, str) and key.startswith(_RELABELLED):
             st.session_state[key] = st.session_state[key]
+    check_page.keep_form_open(current_lang())
 
 
 def main() -> None:
@@ -80,5 +81,6 @@ def main() -> None:
     page = st.navigation(pages)
     with st.sidebar:
         st.caption(t("sidebar_about", lang))
-        st.caption(f"{t('ruleset_version', lang)}: {default_rules().version}")
+        st.caption(f"{t('ruleset_version', lang)}{colon(lang)}{default_rules().version}")
+        page_text.install(lang)
     page.run()
