@@ -99,9 +99,15 @@ class Break:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """``head_seq`` / ``head_hash``: the last verified link. Noted down outside the database
+    (a printout, a message to the auditor), it lets a later check prove that nothing up to
+    there was rewritten — even by someone who recomputed the whole chain."""
+
     links: int
     rows: dict[str, int]
     broken: Break | None
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
@@ -171,7 +177,12 @@ def check(session: Session) -> ChainReport:
                                f"{table} #{stray}：记录不在链上（绕过程序写入）",
                                f"{table} #{stray}: a record with no link (written around the program)")
                 break
-    return ChainReport(links=links, rows=rows, broken=broken)
+    return ChainReport(links=links, rows=rows, broken=broken, head_seq=expected_seq - 1, head_hash=prev)
+
+
+def link_at(session: Session, seq: int) -> str | None:
+    """The hash of link ``seq`` (None when there is no such link)."""
+    return session.scalar(select(ChainRow.hash).where(ChainRow.seq == seq))
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

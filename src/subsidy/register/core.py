@@ -506,6 +506,11 @@ class Register:
         with self._session() as s:
             return chain.check(s)
 
+    def link_hash(self, seq: int) -> str | None:
+        """The hash of link ``seq`` of the chain, to compare with one noted down earlier."""
+        with self._session() as s:
+            return chain.link_at(s, seq)
+
     # ------------------------------------------------------------------ reading
 
     def claim(self, claim_id: int) -> ClaimHistory:
