@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..money import normalize
@@ -74,15 +74,16 @@ def append(session: Session, rows: Iterable[Base]) -> None:
         return
     head = session.execute(select(ChainRow.seq, ChainRow.hash).order_by(ChainRow.seq.desc()).limit(1)).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+    links = []
     for obj in rows:
         table = obj.__tablename__
         content = row_hash(table, _object_values(obj))
         seq += 1
         link = link_hash(prev, table, obj.id, content)  # type: ignore[attr-defined]
-        session.add(ChainRow(seq=seq, table_name=table, row_id=obj.id,  # type: ignore[attr-defined]
-                             row_hash=content, prev_hash=prev, hash=link))
+        links.append({"seq": seq, "table_name": table, "row_id": obj.id,  # type: ignore[attr-defined]
+                      "row_hash": content, "prev_hash": prev, "hash": link})
         prev = link
-    session.flush()
+    session.execute(insert(ChainRow.__table__), links)  # one executemany, not an object per link
 
 
 @dataclass(frozen=True)
