@@ -47,7 +47,7 @@ PATTERNS: list[tuple[str, tuple[str, str]]] = [
     (r"^(\S*) files are not allowed\.$",
      ("不接受此类文件（$1），请选择 JSON 文件。", "This kind of file ($1) is not accepted; choose a JSON file.")),
     (r"^File must be (\S+) or smaller\.$",
-     ("文件不能超过 $1。", "The file must be $1 or smaller.")),
+     ("文件过大：不能超过 $1。", "The file is too large: at most $1.")),
     (r"^Select (\d+) matches$", ("选择 $1 个匹配项", "Select $1 matches")),
 ]
 
