@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -23,10 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from subsidy.accounts import Accounts  # noqa: E402
 from subsidy.claims import read_claims, template_bytes, template_csv  # noqa: E402
 from subsidy.evaluate import default_rules  # noqa: E402
 from subsidy.profile import credit_code_check_char, parse_profile  # noqa: E402
-from subsidy.register import Register  # noqa: E402
+from subsidy.register import Register, User  # noqa: E402
 from subsidy.verify import report_workbook, run_batch  # noqa: E402
 
 SECTORS = ("wholesale", "services", "industry", "retail", "catering")
@@ -90,6 +92,13 @@ def claims(profiles: list, count: int, rng: random.Random) -> list[dict]:
     return rows
 
 
+def staff(accounts: Accounts) -> dict[str, User]:
+    """A 经办 and a 复核 (and the administrator who adds them)."""
+    admin = accounts.add("admin", "admin", "benchmark password")
+    return {"clerk": accounts.add("clerk", "clerk", "benchmark password", by=admin),
+            "reviewer": accounts.add("reviewer", "reviewer", "benchmark password", by=admin)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=10_000)
@@ -97,6 +106,7 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=200)
     parser.add_argument("--csv", action="store_true", help="a CSV file instead of a workbook")
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--decisions", type=int, default=200, help="claims proposed and decided")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -139,6 +149,22 @@ def main() -> None:
         t_rerun = time.perf_counter() - t0
         assert [v.register_claim_id for v in rerun.verdicts] == [v.register_claim_id for v in recorded.verdicts]
         print(f"re-run (nothing new to record):          {t_rerun:6.2f} s  → {register.counts()}")
+        people = staff(Accounts(register))
+        decided = [v.register_claim_id for v in recorded.verdicts if v.status == "confirmed"][:args.decisions]
+        times = []
+        for claim_id in decided:
+            t0 = time.perf_counter()
+            register.propose(claim_id, "approve", people["clerk"])
+            register.decide(claim_id, "approve", people["reviewer"])
+            times.append(time.perf_counter() - t0)
+        if times:
+            print(f"propose + decide (two writes, award ledger, chain): median "
+                  f"{statistics.median(times) * 1000:.1f} ms over {len(times)} claims")
+        t0 = time.perf_counter()
+        chain = register.check()
+        t_check = time.perf_counter() - t0
+        print(f"register check (hash chain): {t_check:6.2f} s for {chain.links} links "
+              f"({chain.links / t_check:8.0f} links/s), intact: {chain.ok}")
         register.dispose()
 
     t0 = time.perf_counter()

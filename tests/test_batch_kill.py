@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from register_support import database, staff
 
+from subsidy.accounts import Accounts
 from subsidy.claims import read_claims, template_csv
 from subsidy.profile import credit_code_check_char, dump_profile, load_profile, parse_profile
 from subsidy.register import Register
@@ -118,28 +119,17 @@ def run_child_until_inside_chunk(path: Path, url: str) -> tuple[list[int], str]:
     return committed, "".join(output)
 
 
-def database(kind: str, tmp_path: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'register.sqlite'}"
-    url = os.environ.get("SUBSIDY_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but SUBSIDY_TEST_PG_URL is not (use scripts/run-tests.sh)")
-        pytest.skip("SUBSIDY_TEST_PG_URL is not set")
-    register = Register(url)
-    with register.engine.begin() as conn:  # TRUNCATE is allowed by the append-only triggers
-        conn.execute(text("TRUNCATE decisions, verification_results, claims, batches RESTART IDENTITY CASCADE"))
-    register.dispose()
-    return url
-
-
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_kill_mid_batch_loses_nothing_and_the_rerun_completes_without_duplicates(tmp_path: Path,
                                                                                  kind: str) -> None:
-    path = claims_file(tmp_path)
-    url = database(kind, tmp_path)
+    with database(kind, tmp_path) as url:
+        run_kill_and_rerun(claims_file(tmp_path), url)
+
+
+def run_kill_and_rerun(path: Path, url: str) -> None:
     register = Register(url)
+    people = staff(Accounts(register))
 
     # a decision recorded before the batch, on a claim of an earlier file
     earlier = read_claims(template_csv(companies=[parse_profile(company(99))], claims=[{
@@ -147,7 +137,8 @@ def test_kill_mid_batch_loses_nothing_and_the_rerun_completes_without_duplicates
         "claimed_wan": 200}]).encode(), "earlier.csv")
     (earlier_id,) = [v.register_claim_id for v in run_batch(earlier, register=register, record=True,
                                                              official="张三").verdicts]
-    decision = register.decide(earlier_id, "approve", "张三", "早先批准")
+    register.propose(earlier_id, "approve", people["clerk1"], "早先批准")
+    decision = register.decide(earlier_id, "approve", people["reviewer1"], "早先批准")
     before = register.counts()
 
     committed, output = run_child_until_inside_chunk(path, url)
@@ -174,6 +165,9 @@ def test_kill_mid_batch_loses_nothing_and_the_rerun_completes_without_duplicates
     assert final["verification_results"] == final["claims"]
     assert final["batches"] == before["batches"] + 1
     assert final["decisions"] == 1
+    assert after_kill.check().ok, "the chain holds across the kill"
+    register.dispose()
+    after_kill.dispose()
 
     again = run_batch(batch, register=after_kill, record=True, official="测试", chunk_size=7)
     assert [v.register_claim_id for v in again.verdicts] == ids

@@ -287,7 +287,7 @@ REFUSALS: dict[str, tuple[str | dict[str, Any], str]] = {
     "bad date": (minimal(listings=[{"board": "star", "date": "2020-13-01"}]), "listings[0].date"),
     "number as date": (minimal(listings=[{"board": "star", "date": 20200722}]), "listings[0].date"),
     "unknown title": (
-        minimal(recognitions=[{"title": "gazelle", "year": 2020}]),
+        minimal(recognitions=[{"title": "unicorn_enterprise", "year": 2020}]),
         "recognitions[0].title",
     ),
     "unknown key": (minimal(revenue_wan=5), "revenue_wan"),
@@ -463,11 +463,11 @@ def test_dump_load_round_trip() -> None:
     assert "main_business_revenue_wan" not in dumped["years"][1]  # unknown stays unknown
 
 
-def test_dump_keeps_amounts_a_float_cannot_carry() -> None:
-    profile = parse_profile(minimal(prior_peak_revenue_wan="99999999999999.123456"))
+def test_dump_keeps_the_largest_amounts_exact() -> None:
+    profile = parse_profile(minimal(prior_peak_revenue_wan="999999999.123456"))
     dumped = dump_profile(profile)
     again = load_profile(json.dumps(dumped, ensure_ascii=False))
-    assert again.prior_peak_revenue_wan == Decimal("99999999999999.123456")
+    assert again.prior_peak_revenue_wan == Decimal("999999999.123456")
 
 
 def test_dump_of_minimal_profile_round_trips() -> None:

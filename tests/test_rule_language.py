@@ -63,9 +63,9 @@ MISNAMED = [
     ("qiaokou-2019-4yp.yaml", "      text_en: Each tier met is awarded.\n",
      "      text_en: Each tier met is awarded.\n    use: alternate\n",
      ["qiaokou-2019-4yp.yaml", "INTERP-QK-3", "use", "default", "alternative", "alternate"]),
-    ("qiaokou-2019-4yp.yaml", "    once: company\n    contacts: *contacts_3\n    conditions:\n      - {field: level",
-     "    once: company\n    contacts: *contacts_3\n    condtions:\n      - {field: level",
-     ["qk.incubator_recognition", "condtions", "unknown key", "did you mean: conditions"]),
+    ("qiaokou-2019-4yp.yaml", "    once: company\n    contacts: *contacts_3\n    conditions:\n      - {field: kind",
+     "    once: company\n    contacts: *contacts_3\n    condtions:\n      - {field: kind",
+     ["qk.incubator_performance", "condtions", "unknown key", "did you mean: conditions"]),
 ]
 
 

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from register_support import staff
 from typer.testing import CliRunner
 
+from subsidy.accounts import Accounts
 from subsidy.claims import ClaimBatch, read_claims, template_bytes, template_csv
 from subsidy.cli import app
 from subsidy.evaluate import default_rules, evaluate
@@ -27,7 +29,7 @@ from subsidy.profile import (
     load_profile,
     parse_profile,
 )
-from subsidy.register import Register
+from subsidy.register import Register, User
 from subsidy.verify import (
     STATUS_LABELS,
     VERDICT_ORDER,
@@ -180,7 +182,7 @@ def test_duplicate_of_a_one_time_award_approved_in_the_register(tmp_path: Path) 
     again = verify(batch_of([claim(TRADING, "qk.listing", 2020, amount, note="再次申报")], name="第二批.xlsx"),
                    register=register)
     assert only(again).status == "confirmed"
-    register.decide(claim_id, "approve", "李四", "材料齐全")
+    settle(register, claim_id, "approve", "材料齐全")
     again = verify(batch_of([claim(TRADING, "qk.listing", 2020, amount, note="再次申报")], name="第二批.xlsx"),
                    register=register)
     verdict = only(again)
@@ -191,7 +193,7 @@ def test_duplicate_of_a_one_time_award_approved_in_the_register(tmp_path: Path) 
     same = verify(read_claims(first_file, "2021年第一批.xlsx"), register=register)
     assert only(same).status == "confirmed"
     # once the approval is withdrawn (a newer decision), the award is free again
-    register.decide(claim_id, "reject", "李四", "撤销")
+    settle(register, claim_id, "reject", "撤销")
     assert only(verify(batch_of([claim(TRADING, "qk.listing", 2020, amount)], name="第三批.xlsx"),
                        register=register)).status == "confirmed"
 
@@ -202,7 +204,7 @@ def test_once_per_tier_awards_are_duplicates_only_for_the_same_tier(tmp_path: Pa
     a2020 = computed(TRADING, "qk.revenue_milestone", 2020)
     recorded = run_batch(batch_of([claim(TRADING, "qk.revenue_milestone", 2019, a2019)], name="a.xlsx"),
                          register=register, record=True, official="张三")
-    register.decide(recorded.verdicts[0].register_claim_id, "approve", "李四")
+    settle(register, recorded.verdicts[0].register_claim_id, "approve")
     later = verify(batch_of([claim(TRADING, "qk.revenue_milestone", 2019, a2019),
                              claim(TRADING, "qk.revenue_milestone", 2020, a2020)], name="b.xlsx"),
                    register=register)
@@ -358,7 +360,39 @@ def test_approving_a_batch_duplicate_after_the_first_claim_is_refused(tmp_path: 
                          register=register, record=True, official="张三")
     first, second = recorded.verdicts
     assert (first.status, second.status) == ("confirmed", "duplicate")
-    assert second.scopes == first.scopes == ["qk.listing"]
-    register.decide(first.register_claim_id, "approve", "李四")
+    assert second.scopes == first.scopes == ["qk.listing/2020", "qk.listing"]
+    settle(register, first.register_claim_id, "approve")
     with pytest.raises(RegisterError, match="重复申报"):
-        register.decide(second.register_claim_id, "approve", "李四", "坚持批准")
+        settle(register, second.register_claim_id, "approve", "坚持批准")
+
+
+def test_a_yearly_award_approved_in_an_earlier_batch_is_a_duplicate(tmp_path: Path) -> None:
+    """Annual awards too: the same company, rule and year approved once, whatever the batch."""
+    register = Register(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    rule = "qk.revenue_milestone_bonus"
+    amount = computed(TRADING, rule, 2020)
+    first = run_batch(batch_of([claim(TRADING, rule, 2020, amount)], name="第一批.xlsx"),
+                      register=register, record=True, official="clerk1")
+    settle(register, first.verdicts[0].register_claim_id, "approve")
+    second = run_batch(batch_of([claim(TRADING, rule, 2020, amount, note="再报"),
+                                 claim(TRADING, rule, 2021, computed(TRADING, rule, 2021))], name="第二批.xlsx"),
+                       register=register, record=True, official="clerk1")
+    assert [v.status for v in second.verdicts] == ["duplicate", "confirmed"]
+    from subsidy.register import RegisterError
+
+    with pytest.raises(RegisterError, match="重复申报"):
+        settle(register, second.verdicts[0].register_claim_id, "approve", "坚持批准")
+    settle(register, second.verdicts[1].register_claim_id, "approve")
+
+
+_STAFF: dict[str, dict[str, User]] = {}
+
+
+def settle(register: Register, claim_id: int | None, action: str, note: str = "") -> None:
+    """A 经办 proposes and a 复核 decides (the register takes two people)."""
+    assert claim_id is not None
+    if register.url not in _STAFF:
+        _STAFF[register.url] = staff(Accounts(register))
+    people = _STAFF[register.url]
+    register.propose(claim_id, action, people["clerk1"], note)
+    register.decide(claim_id, action, people["reviewer1"], note)

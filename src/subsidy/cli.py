@@ -12,17 +12,28 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from . import vocab
 from .cli_claims import register_commands
-from .cli_common import InterpOpt, RulesOpt, check_format, check_lang, err, out, refuse, ruleset_for
+from .cli_common import (
+    InterpOpt,
+    RulesOpt,
+    check_format,
+    check_lang,
+    err,
+    out,
+    plain,
+    refuse,
+    ruleset_for,
+    shown,
+    styled,
+)
 from .evaluate import evaluate
 from .findings import STATUS_ORDER, Finding, Report
 from .money import format_wan, format_wan_both
-from .profile import ProfileError, load_profile, profile_json_schema
+from .profile import MAX_PROFILE_BYTES, ProfileError, load_profile, profile_json_schema
 from .ruleset import RuleSet
 
 app = typer.Typer(
@@ -46,7 +57,7 @@ def check(
     if year is not None and not 1990 <= year <= 2100:
         refuse(f"--year 应在1990至2100之间 / --year must be within 1990..2100, got {year}")
     try:
-        text = sys.stdin.buffer.read() if profile == "-" else Path(profile).read_bytes()
+        text = _read_bounded(profile)
     except OSError as exc:
         refuse(f"无法读取档案文件 / cannot read the profile file {profile!r}: {exc.strerror}")
     try:
@@ -61,10 +72,20 @@ def check(
         print_report(report, ruleset, lang)
 
 
+def _read_bounded(source: str | Path) -> bytes:
+    """A profile file's bytes (``-``: standard input), never more than one byte past the
+    size limit: a larger file is refused by :func:`load_profile` without being read whole."""
+    if str(source) == "-":
+        return sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1)
+    with open(source, "rb") as handle:
+        return handle.read(MAX_PROFILE_BYTES + 1)
+
+
 def print_report(report: Report, ruleset: RuleSet, lang: str = "zh") -> None:
     """A readable table per status, with the total and the readings in force."""
     zh = lang != "en"
-    out.print(f"[bold]{report.company}[/]  " + (f"统一社会信用代码 {report.credit_code}" if report.credit_code else ""))
+    out.print(styled("[bold]{}[/]  {}", report.company,
+                     f"统一社会信用代码 {report.credit_code}" if report.credit_code else ""))
     groups = report.by_status()
     for status in STATUS_ORDER:
         items = groups[status]
@@ -81,31 +102,33 @@ def print_report(report: Report, ruleset: RuleSet, lang: str = "zh") -> None:
             table.add_row(str(f.year or ""), *_finding_cells(f, zh, lang))
         out.print(table)
     for hint in report.hints:
-        out.print(Text.assemble(("提示 / hint: ", "yellow"), hint.text if zh else hint.text_en))
+        out.print(Text.assemble(("提示 / hint: ", "yellow"), shown(hint.text if zh else hint.text_en)))
     _print_readings(report, ruleset, zh)
     total = format_wan_both(report.total_wan) if zh else format_wan(report.total_wan, "en")
-    out.print(f"[bold]{'可获得定额奖励合计' if zh else 'Total of eligible amounts'}: {total}[/]")
+    out.print(styled("[bold]{}: {}[/]", "可获得定额奖励合计" if zh else "Total of eligible amounts", total))
     switched = {k: v for k, v in report.readings.items() if v != "default"}
     readings = "、".join(f"{k}={v}" for k, v in switched.items()) or ("全部默认解释" if zh else "all default readings")
-    out.print(f"[dim]规则版本 ruleset {report.ruleset_version} · 解释 readings: {readings}[/]")
+    out.print(styled("[dim]规则版本 ruleset {} · 解释 readings: {}[/]", report.ruleset_version, readings))
 
 
 _MARK = {True: "✓", False: "✗", None: "?"}
 
 
-def _finding_cells(f: Finding, zh: bool, lang: str) -> tuple[str, str, str]:
-    """Clause, amount and reasons (with notes and what to provide) of one finding, escaped."""
-    lines = [f"{_MARK[r.passed]} {escape(r.text if zh else (r.text_en or r.text))}" for r in f.reasons]
+def _finding_cells(f: Finding, zh: bool, lang: str) -> tuple[Text, str, Text]:
+    """Clause, amount and reasons (with notes and what to provide) of one finding, as text
+    (reasons quote the profile's own names, which are never read as markup)."""
+    lines = [plain(f"{_MARK[r.passed]} {r.text if zh else (r.text_en or r.text)}") for r in f.reasons]
     if f.missing:
-        lines.append(("需补充：" if zh else "Provide: ") + escape("；".join(f.missing)))
+        lines.append(plain(("需补充：" if zh else "Provide: ") + "；".join(f.missing)))
     for note in (f.notes if zh else (f.notes_en or f.notes)):
-        lines.append(f"[dim]{'说明：' if zh else 'Note: '}{escape(note)}[/]")
+        lines.append(plain(("说明：" if zh else "Note: ") + note, style="dim"))
     tier = f.tier_title if zh else (f.tier_title_en or f.tier_title)
-    title = escape(f.title if zh else f.title_en)
+    title = f.title if zh else f.title_en
     if tier and f.tier_title != f.title:
-        title += "\n" + escape(tier)
-    clause = f"{title}\n[dim]{f.rule_id} · {escape(f.clause.section)}[/]"
-    return clause, _amount_text(f.amount_wan, f.amount_kind, "zh" if zh else "en"), "\n".join(lines)
+        title += "\n" + tier
+    clause = styled("{}\n[dim]{} · {}[/]", title, f.rule_id, f.clause.section)
+    reasons = Text("\n").join(lines)
+    return clause, _amount_text(f.amount_wan, f.amount_kind, "zh" if zh else "en"), reasons
 
 
 def _print_readings(report: Report, ruleset: RuleSet, zh: bool) -> None:
@@ -117,9 +140,9 @@ def _print_readings(report: Report, ruleset: RuleSet, zh: bool) -> None:
             continue
         reading = getattr(interp, report.readings.get(iid, "default"))
         title = interp.title if zh else (interp.title_en or interp.title)
-        out.print(Text.assemble((f"{iid} ", "bold"), f"{title}：" if zh else f"{title}: ",
-                                reading.label_in("zh" if zh else "en"), " — ",
-                                reading.text_in("zh" if zh else "en"), style="dim"))
+        out.print(Text.assemble((f"{iid} ", "bold"), shown(f"{title}：" if zh else f"{title}: "),
+                                shown(reading.label_in("zh" if zh else "en")), " — ",
+                                shown(reading.text_in("zh" if zh else "en")), style="dim"))
 
 
 def _amount_text(amount, kind: str, lang: str) -> str:
@@ -153,7 +176,8 @@ def rules_catalogue(
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     for policy in ruleset.policies.values():
-        table = Table(title=f"{policy.title}\n[dim]{policy.id} · {policy.issuer} · 期限 {policy.window.text()} · 区域 {policy.area.text()}[/]",
+        table = Table(title=styled("{}\n[dim]{} · {} · 期限 {} · 区域 {}[/]", policy.title, policy.id,
+                                   policy.issuer, policy.window.text(), policy.area.text()),
                       show_lines=True, title_justify="left")
         table.add_column("规则 rule", no_wrap=True)
         table.add_column("条款 clause")
@@ -162,10 +186,10 @@ def rules_catalogue(
         for rule in ruleset.rules.values():
             if ruleset.rule_policy[rule.id] != policy.id:
                 continue
-            table.add_row(rule.id, f"{rule.title}\n[dim]{rule.section}[/]",
-                          escape("\n".join(rule.amount_lines())), escape(rule.quote))
+            table.add_row(rule.id, styled("{}\n[dim]{}[/]", rule.title, rule.section),
+                          "\n".join(rule.amount_lines()), rule.quote)
         out.print(table)
-    out.print(f"[dim]规则版本 ruleset {ruleset.version}[/]")
+    out.print(styled("[dim]规则版本 ruleset {}[/]", ruleset.version))
 
 
 @app.command()
@@ -186,7 +210,7 @@ def impact(
         population = []
         for path in sorted(profiles.glob("*.json")):
             try:
-                population.append(load_profile(path.read_bytes()))
+                population.append(load_profile(_read_bounded(path)))
             except ProfileError as exc:
                 refuse(f"{path.name}: {exc}")
     else:
@@ -216,6 +240,12 @@ register_commands(app)  # template, verify, decide, history (claim verification)
 
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
+    for stream in (sys.stdout, sys.stderr):
+        # a character that cannot be encoded (a lone surrogate from an argument) is written
+        # as an escape rather than ending the command
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         app()
     except SystemExit:
@@ -224,7 +254,7 @@ def main() -> None:
         err.print("已中断 / interrupted")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 — last line of defence for the CLI face
-        err.print(Text.assemble(("内部错误 / internal error: ", "bold red"), f"{type(exc).__name__}: {exc}"))
+        err.print(Text.assemble(("内部错误 / internal error: ", "bold red"), shown(f"{type(exc).__name__}: {exc}")))
         sys.exit(1)
 
 

@@ -2,16 +2,23 @@
 
 Kept apart so that the evaluation commands (cli.py) and the claim-verification commands
 (cli_claims.py) refuse input the same way: a bilingual message on standard error and exit 2.
+
+Text is text: company names, column headers, officials' names and notes come from files and
+arguments, so the consoles here never read a string as console markup (rich would raise on
+``[/x]`` and turn ``[link=…]`` into a link) nor pass a control sequence to the terminal.
+Styles come only from :func:`styled` templates, with user text filled in literally.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 from .evaluate import default_rules
@@ -19,8 +26,50 @@ from .ruleset import RuleFileError, RuleSet, load_rules, parse_switches
 
 EXIT_REFUSED = 2
 
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+MAX_SHOWN_CHARS = 2_000
+"""Longest single text printed as it is; a longer one (only a hostile file has one) is cut."""
+_UNSHOWABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(value: object) -> str:
+    """``value`` as text safe for a terminal: control characters (an escape sequence could
+    drive the terminal), lone surrogates (unwritable as UTF-8) and direction overrides shown
+    as escapes (``\\x1b``), and cut at :data:`MAX_SHOWN_CHARS`. Line breaks stay."""
+    text = str(value)
+    if len(text) > MAX_SHOWN_CHARS:
+        text = text[:MAX_SHOWN_CHARS] + "…"
+    return _UNSHOWABLE.sub(
+        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+
+
+class TextConsole(Console):
+    """A console for which every string is text: never console markup (``[/x]`` would raise,
+    ``[link=…]`` would become a link), never an emoji code, never a control sequence.
+
+    Styling is added only through :class:`~rich.text.Text` objects, e.g. made by
+    :func:`styled`, in which user text is inserted as plain text.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        kwargs.update(markup=False, emoji=False)
+        return super().render_str(shown(text), **kwargs)
+
+
+def styled(template: str, *values: object, style: str = "") -> Text:
+    """A line with the program's own console markup, ``{}`` filled with ``values`` as plain
+    text: ``styled("[bold]{}[/]  统一社会信用代码 {}", company, code)``. Whatever the values
+    hold (``[/x]``, ``[link=…]``, ``:smile:``, escape sequences), it is shown literally."""
+    filled = template.format(*(escape(shown(value)) for value in values))
+    return Text.from_markup(filled, style=style, emoji=False)
+
+
+def plain(value: object, style: str = "") -> Text:
+    """User text as a :class:`~rich.text.Text`: shown literally (see :func:`shown`)."""
+    return Text(shown(value), style=style)
+
+
+out = TextConsole(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False)
+err = TextConsole(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="规则目录 / rules folder (default: rules/)")]
 InterpOpt = Annotated[
@@ -31,7 +80,7 @@ InterpOpt = Annotated[
 
 def refuse(message: str) -> NoReturn:
     """Refused input: the message in Chinese and English, exit status 2, no traceback."""
-    err.print(Text.assemble(("错误 / error: ", "bold red"), message))
+    err.print(Text.assemble(("错误 / error: ", "bold red"), shown(message)))
     raise typer.Exit(EXIT_REFUSED)
 
 

@@ -349,6 +349,8 @@ class Compare(_FieldTest):
         have = show(spec.kind, actual, name)
         sym = _SYMBOL[self.op] if ok else _NEGATED[self.op]
         text = f"{when}{label}{have} {sym} {req_text}"
+        if required == "" and self.op == "!=":  # "given": a name that must not be empty
+            text = f"{label}：{have}" if ok else f"{label}：未填写"
         gap = None
         if not ok and self.op in (">=", ">") and spec.kind in ("money", "count"):
             gap = normalize(Decimal(required) - Decimal(actual))

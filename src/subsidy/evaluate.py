@@ -109,23 +109,9 @@ class _Decider:
             text=f"{label}：{'是' if done else '否'}",
             text_en=f"{cond.after} awarded the same year: {'yes' if done else 'no'}", passed=done)])
 
-    def _ordered_rules(self) -> list[Rule]:
-        """Rules another rule chains on (`after:`) are decided first."""
-        rules = list(self.rs.rules.values())
-        needs = {r.id: {c.after for c in r.afters()} | {t.matches for t in r.tiers if t.matches}
-                 for r in rules}
-        ordered: list[Rule] = []
-        placed: set[str] = set()
-        while len(ordered) < len(rules):
-            for rule in rules:
-                if rule.id not in placed and needs[rule.id] <= placed:
-                    ordered.append(rule)
-                    placed.add(rule.id)
-        return ordered
-
     def decide(self) -> list[Finding]:
         out: list[Finding] = []
-        for rule in self._ordered_rules():
+        for rule in self.rs.ordered:
             out.extend(self._rule(rule))
         self._apply_groups(out)
         # A support measure is shown only where its area and period fit the company.
@@ -297,8 +283,11 @@ class _Decider:
                         status = "not_eligible"
                         amount = None  # not awarded: no amount, like every not-eligible finding
                         when, before = granted[scope]
+                        by = self.rs.vocabulary.field(rule.subject, rule.once_by or "")
                         reasons.append(Reason(
-                            text=f"本奖励为一次性奖励，已于{when}年获得" if not before else
+                            text=(f"按{by.zh}计，同一{by.zh}（{fact.get(rule.once_by)}）已于{when}年获得本项资助"
+                                  if by is not None and not before else
+                                  f"本奖励为一次性奖励，已于{when}年获得") if not before else
                                  f"本奖励为一次性奖励：此前已于{when}年发生（早于本政策期限），不属于首次，不再奖励",
                             text_en=f"One-time award, already granted in {when}" if not before else
                                     f"One-time award: the same event already happened in {when}, "

@@ -243,7 +243,8 @@ def derive_facts(profile: Profile, year: int | None = None,
     for i, project in enumerate(profile.talent_projects):
         facts.append(Fact(
             id=f"talent_project:{i}", subject="talent_project", year=project.year,
-            label=f"{project.year}年人才项目" + (f"（{project.leader}）" if project.leader else ""),
+            label=f"{project.year}年人才项目" + (f"「{project.name}」" if project.name else "")
+                  + (f"（负责人{project.leader}）" if project.leader else ""),
             key=f"talent:{i}", values={**company, "programme": project.programme,
                                        "leader": project.leader},
         ))
@@ -282,14 +283,15 @@ def derive_facts(profile: Profile, year: int | None = None,
 
     tags = set(profile.industry_tags or [])
     known_tags = profile.industry_tags is not None
-    titles = {r.title for r in profile.recognitions}
     the_year = as_of_year(profile, year)
+    # What the company is in the year judged: titles and listings of later years do not count.
+    titles = {r.title for r in profile.recognitions if r.year <= the_year}
     facts.append(Fact(
         id="company", subject="company", year=the_year, label=f"{the_year}年企业情况",
         key="company",
         values={
             **company,
-            "listed": bool(profile.listings),
+            "listed": any(listing.date.year <= the_year for listing in profile.listings),
             "is_high_tech": "high_tech_enterprise" in titles,
             **{f"has_{code}": code in titles for code in vocab.RECOGNITION_TITLES},
             **{f"tag_{t}": (t in tags) if known_tags else None

@@ -86,14 +86,28 @@ __all__ = [
     "load_profile",
     "parse_profile",
     "profile_json_schema",
+    "read_json",
     "validate_profile",
 ]
 
 MIN_YEAR = 1990
 MAX_YEAR = 2100
-MAX_MONEY_INTEGER_DIGITS = 15
-"""Amounts below 10^15 万元 only: a technical bound (far above any company), so that with six
-decimal places every amount fits Decimal's 28-digit context and is never rounded silently."""
+MAX_MONEY_WAN = 1_000_000_000
+"""The largest amount accepted, 10^9 万元 (10 万亿元, ten trillion yuan): no company's revenue
+comes near it (the largest are under 5 万亿元), so a larger figure is a wrong unit or an
+attack. With six decimal places every amount then fits Decimal's 28-digit context exactly."""
+MAX_COUNT = 1_000_000
+"""The largest count of enterprises accepted (an incubator's residents are in the hundreds)."""
+MAX_TEXT_CHARS = 100
+"""Longest name or other free text accepted (the longest registered company names are about
+fifty characters)."""
+MAX_ITEMS = 1_000
+"""Most entries in one list of a profile (listings, recognitions, projects ...)."""
+MAX_NESTING = 32
+"""Deepest nesting of objects and lists accepted (a profile needs five levels); checked before
+the JSON is parsed, so that no parser or validator recurses on it."""
+MAX_PROFILE_BYTES = 1024 * 1024
+"""Largest profile text accepted (1 MB; a profile of many years and projects takes a few KB)."""
 
 # --------------------------------------------------------------------------------------------
 # 统一社会信用代码 (GB 32100-2015)
@@ -184,12 +198,12 @@ def _money(value: object) -> Decimal:
         raise bilingual_error(
             "money_negative", "应为不小于 0 的金额（万元）", "expected an amount >= 0 in 万元"
         )
-    if number.adjusted() >= MAX_MONEY_INTEGER_DIGITS:
+    if number > MAX_MONEY_WAN:
         raise bilingual_error(
             "money_too_large",
-            f"金额过大，应小于 10^{MAX_MONEY_INTEGER_DIGITS} 万元（请确认单位是万元）",
-            f"amount too large; expected less than 10^{MAX_MONEY_INTEGER_DIGITS} 万元 "
-            "(is the unit 万元?)",
+            f"金额过大，应不超过 {MAX_MONEY_WAN:,} 万元（10万亿元，没有企业达到这个数额；请确认单位是万元）",
+            f"amount too large; expected at most {MAX_MONEY_WAN:,} 万元 (ten trillion yuan, "
+            "more than any company; is the unit 万元?)",
         )
     _sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # finite, checked above
@@ -206,22 +220,30 @@ def _money(value: object) -> Decimal:
     return normalize(number)
 
 
+_WHOLE_DIGITS = 18
+_WHOLE_LIMIT = 10**_WHOLE_DIGITS
+
+
 def _whole_number(value: object) -> int | None:
-    """An int from an int, an integral number or a string of digits; None when not whole.
+    """An int from an int, an integral number or a string of digits; None when not whole or
+    beyond 18 digits (no year, count or rating has more; 1e308 is refused, not expanded).
 
     Booleans are not numbers here (JSON ``true`` is a mistake, not 1).
     """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if abs(value) < _WHOLE_LIMIT else None
     if isinstance(value, float | Decimal):
         number = Decimal(repr(value)) if isinstance(value, float) else value
-        if number.is_finite() and number == number.to_integral_value():
+        if (number.is_finite() and number.adjusted() < _WHOLE_DIGITS
+                and number == number.to_integral_value()):
             return int(number)
         return None
-    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
-        return int(value.strip())
+    if isinstance(value, str) and len(value) <= 4 * _WHOLE_DIGITS and _INT_TEXT.fullmatch(value.strip()):
+        number_text = value.strip().lstrip("+-").lstrip("0")
+        if len(number_text) <= _WHOLE_DIGITS:
+            return int(value.strip())
     return None
 
 
@@ -238,10 +260,14 @@ def _year(value: object) -> int:
 
 
 def _count(value: object) -> int:
-    """A count of enterprises: a whole number >= 0."""
+    """A count of enterprises: a whole number from 0 to :data:`MAX_COUNT`."""
     count = _whole_number(value)
-    if count is None or count < 0:
-        raise bilingual_error("count", "应为不小于 0 的整数", "expected a whole number >= 0")
+    if count is None or not 0 <= count <= MAX_COUNT:
+        raise bilingual_error(
+            "count",
+            f"应为 0 至 {MAX_COUNT:,} 之间的整数",
+            f"expected a whole number from 0 to {MAX_COUNT:,}",
+        )
     return count
 
 
@@ -266,15 +292,42 @@ def _date(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+"""Control characters, lone surrogates (not text at all: they cannot be written as UTF-8) and
+direction overrides (they make a name read differently from what it holds)."""
+
+
+def _clean_text(value: str) -> str:
+    """Stripped text of at most :data:`MAX_TEXT_CHARS` characters, with no character that
+    cannot be shown as it is; otherwise a bilingual refusal."""
+    if len(value) > 4 * MAX_TEXT_CHARS or len(value := value.strip()) > MAX_TEXT_CHARS:
+        raise bilingual_error(
+            "text_too_long",
+            f"最多 {MAX_TEXT_CHARS} 个字符，实为 {len(value):,} 个",
+            f"at most {MAX_TEXT_CHARS} characters, got {len(value):,}",
+            value=short_value(value[:MAX_TEXT_CHARS]),
+        )
+    bad = _FORBIDDEN_CHARS.search(value)
+    if bad:
+        code = f"U+{ord(bad.group()):04X}"
+        raise bilingual_error(
+            "text_characters",
+            f"含有不可显示的字符（{code}，控制字符或无效字符），请删除后重试",
+            f"contains a character that cannot be shown ({code}: a control or invalid "
+            "character); remove it",
+        )
+    return value
+
+
 def _strip(value: object) -> object:
-    """Surrounding blanks are never meant (a pasted name, a form field)."""
-    return value.strip() if isinstance(value, str) else value
+    """Surrounding blanks are never meant (a pasted name, a form field); see :func:`_clean_text`."""
+    return _clean_text(value) if isinstance(value, str) else value
 
 
 def _optional_text(value: object) -> object:
     """Blank optional text means "not given" — what an empty form field sends."""
     if isinstance(value, str):
-        value = value.strip()
+        value = _clean_text(value)
         return value or None
     return value
 
@@ -328,13 +381,13 @@ def _programme(value: object) -> str:
             "应为人才计划的代码或名称，不能为空（例如 yellow_crane 或 黄鹤英才）",
             "expected a talent programme code or name, not empty (e.g. yellow_crane)",
         )
-    text = value.strip()
+    text = _clean_text(value)
     return _PROGRAMME_BY_LABEL.get(text.strip("\"'“”「」"), text)
 
 
 _MONEY_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": MAX_MONEY_WAN},
         {"type": "string", "pattern": r"^\s*\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"},
     ]
 }
@@ -349,13 +402,19 @@ _YEAR_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": MIN_YEAR, "maximum
 Money = Annotated[Decimal, PlainValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
 """万元 as an exact Decimal, >= 0, at most six decimal places."""
 Year = Annotated[int, PlainValidator(_year), WithJsonSchema(_YEAR_SCHEMA)]
-Count = Annotated[int, PlainValidator(_count), WithJsonSchema({"type": "integer", "minimum": 0})]
+Count = Annotated[
+    int,
+    PlainValidator(_count),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_COUNT}),
+]
 Stars = Annotated[
     int, PlainValidator(_stars), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 5})
 ]
-Text = Annotated[str, Field(min_length=1), BeforeValidator(_strip)]
-"""Required text, stripped; blank is refused (as missing content)."""
-OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), BeforeValidator(_strip)]
+"""Required text, stripped, at most 100 characters, nothing unprintable; blank is refused."""
+OptionalText = Annotated[
+    Annotated[str, Field(max_length=MAX_TEXT_CHARS)] | None, BeforeValidator(_optional_text)
+]
 ListingDate = Annotated[dt.date, BeforeValidator(_date)]
 
 DistrictCode = Literal[tuple(vocab.DISTRICTS)]  # type: ignore[valid-type]
@@ -401,6 +460,27 @@ def _check_unique_years(items: list[Any], what_zh: str, what_en: str) -> list[An
             )
         seen.add(item.year)
     return sorted(items, key=lambda item: item.year)
+
+
+def _check_no_repeats(items: list[Any], what_zh: str, what_en: str,
+                      key: Any = None) -> list[Any]:
+    """Refuse an entry given twice (the same talent project, the same recognition ...): each
+    entry can bring an award, so a repeated one would be counted twice."""
+    seen: dict[Any, int] = {}
+    for index, item in enumerate(items):
+        ident = key(item) if key else tuple(item.model_dump(mode="json").items())
+        if ident in seen:
+            raise bilingual_error(
+                "duplicate_entry",
+                f"第 {index + 1} 项与第 {seen[ident] + 1} 项重复，同一{what_zh}只能填写一次"
+                "（否则会被重复计算）",
+                f"entry {index + 1} repeats entry {seen[ident] + 1}; give each {what_en} once "
+                "(it would be counted twice)",
+                at=f"[{index}]",
+                value="",
+            )
+        seen[ident] = index
+    return items
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,7 +620,7 @@ class Incubator(BaseModel):
         None, description="孵化器认定（可选） / Incubator recognition (optional)"
     )
     yearly: list[IncubatorYear] = Field(
-        default_factory=list,
+        default_factory=list, max_length=MAX_ITEMS,
         description="年度运营数据，每年一条 / Yearly operating figures, one per year",
     )
 
@@ -558,7 +638,9 @@ class TalentProject(BaseModel):
     )
 
     programme: Annotated[
-        str, PlainValidator(_programme), WithJsonSchema({"type": "string", "minLength": 1})
+        str,
+        PlainValidator(_programme),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS}),
     ] = Field(
         description=_described(
             "人才计划（已知代码，或官员认可的其他计划名称）",
@@ -604,6 +686,30 @@ class TechUpgradeProject(BaseModel):
         description='各年地方新增财力（万元），键为年份，如 {"2020": 50} / '
         'New local fiscal revenue by year in 万元, keyed by year, e.g. {"2020": 50}',
     )
+
+    @field_validator("new_local_fiscal_revenue_wan", mode="before")
+    @classmethod
+    def _one_figure_per_year(cls, figures: object) -> object:
+        """Refuse two keys for one year ("2020", " 2020", "02020"): one would silently win."""
+        if not isinstance(figures, Mapping):
+            return figures
+        if len(figures) > MAX_ITEMS:
+            raise bilingual_error("too_many", f"最多 {MAX_ITEMS} 个年份", f"at most {MAX_ITEMS} years")
+        seen: dict[int, object] = {}
+        for key in figures:
+            year = _whole_number(key)
+            if year is None:
+                continue  # the key's own validator refuses it
+            if year in seen:
+                first, again = short_value(seen[year]), short_value(key)
+                raise bilingual_error(
+                    "duplicate_year",
+                    f"键 {first} 和 {again} 是同一年（{year}），每年只能有一个数额",
+                    f"keys {first} and {again} are the same year ({year}); one figure per year",
+                    value=again,
+                )
+            seen[year] = key
+        return figures
 
     @field_validator("new_local_fiscal_revenue_wan")
     @classmethod
@@ -653,6 +759,7 @@ class Profile(BaseModel):
     sector: SectorCode = Field(description=_described("行业门类", "Sector", vocab.SECTORS))
     industry_tags: list[IndustryTag] | None = Field(
         None,
+        max_length=MAX_ITEMS,
         description=_described(
             "重点产业（可选；不填表示未说明，[] 表示均不属于）",
             "Priority industries (optional; absent = not stated, [] = none)",
@@ -674,26 +781,26 @@ class Profile(BaseModel):
         "Highest main business revenue of any year before the first in years (万元)",
     )
     scale_entries: list[ScaleEntry] = Field(
-        default_factory=list,
+        default_factory=list, max_length=MAX_ITEMS,
         description="入库纳统记录（规上工业、限上商贸、规上服务业等，每种一条）；只填 scale_entry_year "
         "时视为本行业的一次入库 / Register entries by kind; scale_entry_year alone means one "
         "entry of the company's own sector",
     )
     years: list[YearFigures] = Field(  # type: ignore[valid-type]
-        default_factory=list, description="年度数据，每年一条 / Yearly figures, one entry per year"
+        default_factory=list, max_length=MAX_ITEMS, description="年度数据，每年一条 / Yearly figures, one entry per year"
     )
-    listings: list[Listing] = Field(default_factory=list, description="上市情况 / Listings")
+    listings: list[Listing] = Field(default_factory=list, max_length=MAX_ITEMS, description="上市情况 / Listings")
     recognitions: list[Recognition] = Field(
-        default_factory=list, description="认定与称号，每项一条 / Recognitions, one entry each"
+        default_factory=list, max_length=MAX_ITEMS, description="认定与称号，每项一条 / Recognitions, one entry each"
     )
     incubator: Incubator | None = Field(
         None, description="运营的孵化载体（可选） / Incubator operated (optional)"
     )
     talent_projects: list[TalentProject] = Field(
-        default_factory=list, description="高端人才项目 / Talent projects"
+        default_factory=list, max_length=MAX_ITEMS, description="高端人才项目 / Talent projects"
     )
     tech_upgrade_projects: list[TechUpgradeProject] = Field(
-        default_factory=list, description="技术改造项目 / Technology-upgrade projects"
+        default_factory=list, max_length=MAX_ITEMS, description="技术改造项目 / Technology-upgrade projects"
     )
     park_rating: ParkRating | None = Field(
         None, description="新两园星级评定（可选） / Park star rating (optional)"
@@ -714,6 +821,33 @@ class Profile(BaseModel):
                        for e in entries):
                 entries.append(ScaleEntry.model_construct(kind=kind, year=self.scale_entry_year))
         return sorted(entries, key=lambda e: (e.year, e.kind or ""))
+
+    @field_validator("listings")
+    @classmethod
+    def _unique_listings(cls, items: list[Listing]) -> list[Listing]:
+        return _check_no_repeats(items, "上市", "listing")
+
+    @field_validator("recognitions")
+    @classmethod
+    def _unique_recognitions(cls, items: list[Recognition]) -> list[Recognition]:
+        return _check_no_repeats(items, "认定", "recognition")
+
+    @field_validator("talent_projects")
+    @classmethod
+    def _unique_talent_projects(cls, items: list[TalentProject]) -> list[TalentProject]:
+        return _check_no_repeats(items, "人才项目", "talent project")
+
+    @field_validator("tech_upgrade_projects")
+    @classmethod
+    def _unique_tech_projects(cls, items: list[TechUpgradeProject]) -> list[TechUpgradeProject]:
+        """One entry per project name: its figures by year belong in that one entry."""
+        return _check_no_repeats(items, "技改项目（按项目名称）", "technology-upgrade project (by name)",
+                                 key=lambda item: re.sub(r"\s+", "", item.name).lower())
+
+    @field_validator("scale_entries")
+    @classmethod
+    def _unique_entries(cls, items: list[ScaleEntry]) -> list[ScaleEntry]:
+        return _check_no_repeats(items, "入库纳统记录", "register entry")
 
     def year(self, y: int) -> Any:
         """The figures of year ``y``, or None when the profile has no entry for it."""
@@ -785,8 +919,94 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+class _HugeInteger(ValueError):
+    """An integer literal longer than any figure of a profile."""
+
+
+_INT_LITERAL_DIGITS = 30
+
+
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer literal; one of thousands of digits is refused before Python converts it
+    (which is slow, and refused by Python itself past 4,300 digits)."""
+    if len(text.lstrip("-")) > _INT_LITERAL_DIGITS:
+        raise _HugeInteger(text)
+    return int(text)
+
+
+_JSON_SPECIAL = re.compile(r'[\\"\[\]{}]')
+
+
+def nesting_depth(text: str, limit: int = MAX_NESTING) -> int:
+    """How deeply objects and lists nest in JSON ``text`` (brackets inside strings skipped),
+    counting no further than ``limit + 1``. One pass over the special characters only, in
+    linear time, so it runs before the parser, which recurses once per level."""
+    depth = deepest = 0
+    in_string = False
+    escaped_at = -1
+    for match in _JSON_SPECIAL.finditer(text):
+        at = match.start()
+        if at == escaped_at:
+            continue
+        char = match.group()
+        if in_string:
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _data_depth(data: object, limit: int = MAX_NESTING) -> int:
+    """How deeply dicts and lists nest in ``data`` (a form's values), walked without
+    recursion, counting no further than ``limit + 1``."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _too_deep(depth: int) -> Problem:
+    return json_problem(
+        "",
+        f"嵌套层数超过 {MAX_NESTING} 层（企业档案只需要 5 层）",
+        f"nested more than {MAX_NESTING} levels deep (a profile needs 5)",
+    )
+
+
 def _parse_json(text: str | bytes) -> Any:
-    """JSON text → Python data, decimals as Decimal; malformed text → ProfileError "(JSON)"."""
+    """JSON text → Python data, decimals as Decimal; malformed text → ProfileError "(JSON)".
+
+    Bounded before parsing: the text's size (:data:`MAX_PROFILE_BYTES`), its nesting
+    (:data:`MAX_NESTING`) and the length of integer literals.
+    """
+    if len(text) > MAX_PROFILE_BYTES:
+        raise ProfileError([json_problem(
+            "",
+            f"文件过大，企业档案上限为 {MAX_PROFILE_BYTES:,} 字节",
+            f"too large; a profile may have at most {MAX_PROFILE_BYTES:,} bytes",
+        )])
     if isinstance(text, bytes | bytearray):
         try:
             text = bytes(text).decode("utf-8")
@@ -801,9 +1021,13 @@ def _parse_json(text: str | bytes) -> Any:
                 ]
             ) from None
     text = text.removeprefix("\ufeff")
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise ProfileError([_too_deep(depth)])
     try:
         return json.loads(
-            text, parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_unique_pairs
+            text, parse_float=Decimal, parse_constant=Decimal, parse_int=_json_int,
+            object_pairs_hook=_unique_pairs,
         )
     except json.JSONDecodeError as exc:
         problem = json_problem(
@@ -817,11 +1041,25 @@ def _parse_json(text: str | bytes) -> Any:
             f"同一对象中键 {short_value(exc.key)} 出现了不止一次",
             f"key {short_value(exc.key)} appears more than once in one object",
         )
+    except _HugeInteger as exc:
+        digits = len(str(exc).lstrip("-"))
+        problem = json_problem(
+            short_value(str(exc)[:20]),
+            f"整数有 {digits:,} 位，超过 {_INT_LITERAL_DIGITS} 位，不是合理的数值",
+            f"an integer of {digits:,} digits (more than {_INT_LITERAL_DIGITS}) is no plausible figure",
+        )
     except RecursionError:
         problem = json_problem("", "嵌套层数过多", "nested too deeply")
     except ValueError as exc:  # e.g. an integer literal with thousands of digits
         problem = json_problem("", f"无法读取（{exc}）", f"cannot be read ({exc})")
     raise ProfileError([problem])
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON text (UTF-8 bytes or str) as Python data, bounded in size and nesting, decimals as
+    Decimal, a key given twice refused; raise ProfileError. For a form that shows what was
+    read before it is validated."""
+    return _parse_json(text)
 
 
 def load_profile(text: str | bytes) -> Profile:
@@ -856,9 +1094,14 @@ def validate_profile(data: Mapping[str, Any] | str | bytes) -> tuple[Profile | N
     try:
         if isinstance(data, str | bytes | bytearray):
             return load_profile(data), []
+        depth = _data_depth(data)
+        if depth > MAX_NESTING:
+            return None, [_too_deep(depth)]
         return parse_profile(data), []
     except ProfileError as exc:
         return None, exc.problems
+    except RecursionError:  # a structure built to recurse past the check (e.g. a cycle)
+        return None, [_too_deep(MAX_NESTING + 1)]
 
 
 def profile_json_schema() -> dict[str, Any]:

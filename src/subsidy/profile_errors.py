@@ -33,6 +33,7 @@ __all__ = [
     "bilingual_error",
     "field_label",
     "json_problem",
+    "printable",
     "problems_from_errors",
     "short_value",
 ]
@@ -227,24 +228,45 @@ class ProfileError(ValueError):
 
 
 _VALUE_LIMIT = 60
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, limit: int = _VALUE_LIMIT) -> str:
+    """``text`` safe to print and encode: control characters, lone surrogates and direction
+    overrides shown as escapes (``\\x1b``, ``\\udfff``), cut to ``limit`` characters.
+
+    Why: a message quotes the value it refuses, and a lone surrogate cannot be written as
+    UTF-8 at all, while an escape character could drive the reader's terminal.
+    """
+    if len(text) > 4 * limit:
+        text = text[: 4 * limit]
+    text = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
+                            .decode("ascii"), text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def short_value(value: object) -> str:
-    """A short, JSON-like text of a value for messages."""
+    """A short, JSON-like text of a value for messages (printable; see :func:`printable`)."""
     if isinstance(value, Decimal):
-        text = str(value)
+        text = str(value) if value.adjusted() < 100 else f"{value:.3E}"
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
         text = "null"
     elif isinstance(value, float):
         text = repr(value)
+    elif isinstance(value, int) and abs(value) >= 10**_VALUE_LIMIT:
+        text = f"≈10^{int(abs(value).bit_length() * 0.30103):,}"
+    elif isinstance(value, str) and len(value) > 4 * _VALUE_LIMIT:
+        text = json.dumps(value[: 4 * _VALUE_LIMIT], ensure_ascii=False)
+    elif isinstance(value, list | tuple | dict) and len(value) > _VALUE_LIMIT:
+        text = f"{type(value).__name__}[{len(value):,}]"
     else:
         try:
             text = json.dumps(value, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = repr(value)
-    return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
+        except (TypeError, ValueError, RecursionError):
+            text = type(value).__name__
+    return printable(text)
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -257,8 +279,9 @@ def _path(loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         elif in_dict:
-            text += f"[{json.dumps(part, ensure_ascii=False)}]"
+            text += f"[{printable(json.dumps(part, ensure_ascii=False))}]"
         else:
+            part = printable(part)
             text += f".{part}" if text else part
         in_dict = part == "new_local_fiscal_revenue_wan"
     return text or "(profile)"
@@ -296,6 +319,12 @@ def _reason(error: Mapping[str, Any], names: list[str]) -> tuple[str, str]:
         return "应为文字（字符串）", "expected text (a string)"
     if kind == "string_too_short":
         return "不能为空", "must not be empty"
+    if kind == "string_too_long":
+        limit = ctx.get("max_length")
+        return f"最多 {limit} 个字符", f"at most {limit} characters"
+    if kind == "too_long":
+        limit = ctx.get("max_length")
+        return f"最多 {limit} 项", f"at most {limit} entries"
     if kind in ("bool_type", "bool_parsing"):
         return "应为 true 或 false", "expected true or false"
     if kind in ("list_type", "tuple_type", "iterable_type"):
@@ -356,6 +385,8 @@ def _problem(error: Mapping[str, Any], root: type[BaseModel],
             f"字段 {where_zh}：键 {value} 无效，{reason_zh}",
             f"field {where_en}: key {value} is invalid; {reason_en}",
         )
+    if not value:
+        return Problem(path, value, f"字段 {where_zh}：{reason_zh}", f"field {where_en}: {reason_en}")
     return Problem(
         path,
         value,

@@ -691,12 +691,31 @@ class RuleSet:
         """Readings that differ from the files' defaults (what a report must mention)."""
         return {k: v for k, v in self.readings.items() if v != "default"}
 
-    @property
+    @cached_property
     def offsets(self) -> frozenset[tuple[str, str]]:
         """Every (subject, ``field@k``) a rule tests: the figures facts must carry."""
         return frozenset((rule.subject, name) for rule in self.rules.values()
                          for cond in rule.walk() for name in getattr(cond, "names", lambda: [])()
                          if "@" in name)
+
+    @cached_property
+    def ordered(self) -> list[Rule]:
+        """The rules in an order where a rule comes after every rule it chains on (`after:`)
+        or matches (`matches:`), so their results are known when it is decided."""
+        rules = list(self.rules.values())
+        needs = {r.id: {c.after for c in r.afters()} | {t.matches for t in r.tiers if t.matches}
+                 for r in rules}
+        ordered: list[Rule] = []
+        placed: set[str] = set()
+        while len(ordered) < len(rules):
+            ready = [r for r in rules if r.id not in placed and needs[r.id] <= placed]
+            if not ready:
+                cycle = sorted(set(self.rules) - placed)
+                raise RuleFileError("(chains)", None, f"规则互相链式引用 / rules chain on each other: {cycle}")
+            for rule in ready:
+                ordered.append(rule)
+                placed.add(rule.id)
+        return ordered
 
 
 _PYDANTIC_WORDS = {

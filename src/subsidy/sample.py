@@ -48,8 +48,10 @@ def make_profile(rng: random.Random, i: int) -> dict:
     if rng.random() < 0.15:
         profile["listings"] = [{"board": rng.choice(list(BOARDS)), "date": f"{rng.randint(start, start + 2)}-06-30"}]
     if rng.random() < 0.3:
-        profile["recognitions"] = [{"title": rng.choice(list(RECOGNITION_TITLES)), "year": rng.randint(start, start + 2)}
-                                   for _ in range(rng.randint(1, 3))]
+        drawn = [(rng.choice(list(RECOGNITION_TITLES)), rng.randint(start, start + 2))
+                 for _ in range(rng.randint(1, 3))]
+        # a recognition is listed once (the profile refuses a repeated entry)
+        profile["recognitions"] = [{"title": title, "year": year} for title, year in dict.fromkeys(drawn)]
     if rng.random() < 0.1:
         profile["tech_upgrade_projects"] = [{"name": "技改项目", "in_catalogue": True, "accepted_year": start,
                                              "new_local_fiscal_revenue_wan": {str(start + 1): 30, str(start + 2): 40}}]

@@ -19,11 +19,13 @@ Where a rule has several findings in the claim's year (e.g. a ladder whose tiers
 talent projects), the claim is compared with the sum of the eligible amounts, and the
 verdict says so. Amounts are compared as Decimal.
 
-"One-time" follows the rule file's ``once``: ``company`` (once per company), ``tier`` (once
-per tier), ``subject`` (once per event, e.g. per champion product); ``none`` is not one-time.
-A claim's *scopes* (``rule``, ``rule#tier``, ``rule@event``) are what an approval uses up;
-a later claim overlapping an approved claim's scopes is a duplicate, and so is one
-overlapping an earlier claim of the same batch.
+Every award is approved once: a company's award for a rule and a year (``rule/year``), and
+for a one-time award, following the rule file's ``once``, the rule (``company``: once per
+company), the tier (``tier``) or the event (``subject``, e.g. per champion product). A
+claim's *scopes* (``rule/year``, ``rule``, ``rule#tier``, ``rule@event``) are what an
+approval uses up; a later claim overlapping an approved claim's scopes is a duplicate, and so
+is one overlapping an earlier claim of the same batch. The register holds the same scopes in
+its award ledger, where the database refuses a second approval.
 
 The CLI, the page and the JSON form all come from :func:`run_batch`, so the same claims give
 the same verdicts everywhere. The workbooks are written by :mod:`subsidy.verify_report` (and
@@ -310,15 +312,21 @@ def _claim_company_key(claim: Claim) -> str:
     return claim.credit_code or "名称:" + company_name_key(claim.company_name or "")
 
 
-def _scopes(rule: Rule, eligible: list[Finding]) -> list[str]:
-    """What an approval of this claim uses up of a one-time award."""
+def _scopes(rule: Rule, year: int, findings: list[Finding]) -> list[str]:
+    """What an approval of this claim uses up: the company's award for the rule and year
+    (every award, yearly ones too), and for a one-time award the rule, the tier or the
+    subject. The tiers and subjects are those of the eligible findings, or when none is
+    eligible those still needing information (what an approval would grant if it held)."""
+    scopes = [f"{rule.id}/{year}"]
+    chosen = [f for f in findings if f.status == "eligible"] or \
+        [f for f in findings if f.status == "needs_info"]
     if rule.once == "company":
-        return [rule.id]
-    if rule.once == "tier":
-        return sorted({f"{rule.id}#{f.tier or '-'}" for f in eligible})
-    if rule.once == "subject":
-        return sorted({f"{rule.id}@{f.subject}" for f in eligible})
-    return []
+        scopes.append(rule.id)
+    elif rule.once == "tier":
+        scopes += sorted({f"{rule.id}#{f.tier or '-'}" for f in chosen})
+    elif rule.once == "subject":
+        scopes += sorted({f"{rule.id}@{f.subject}" for f in chosen})
+    return scopes
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
@@ -378,12 +386,13 @@ class Verifier:
             credit_code=(entry.credit_code if entry else claim.credit_code),
             rule=rule, policy_id=self.rs.rule_policy[rule.id], status="needs_documents")
         findings: list[Finding] = []
+        verdict.scopes = [f"{rule.id}/{claim.year}"]
         if entry is not None and entry.profile is not None:
             findings = [f for f in self._company_findings(entry).get(rule.id, []) if f.year == claim.year]
             verdict.findings = findings
             # what an approval would use up: kept on duplicates too, so that approving both
             # an earlier claim and its duplicate is refused by the register
-            verdict.scopes = _scopes(rule, [f for f in findings if f.status == "eligible"])
+            verdict.scopes = _scopes(rule, claim.year, findings)
         ident = (company_key, rule.id, claim.year)
         if ident in self.seen:
             return self._batch_duplicate(verdict, self.seen[ident], same=True)
@@ -451,12 +460,13 @@ class Verifier:
                                 "decision_id": grant.decision_id, "year": grant.year,
                                 "official": grant.official,
                                 "decided_at": grant.decided_at.isoformat()}
-        once = {"company": "每家企业限一次", "tier": "每个台阶限一次", "subject": "每个事项限一次"}
+        once = {"company": "一次性奖励（每家企业限一次）", "tier": "一次性奖励（每个台阶限一次）",
+                "subject": "一次性奖励（每个事项限一次）"}
         verdict.lines.append(Line(
-            f"一次性奖励（{once.get(verdict.rule.once, '')}）已批准：登记簿申报编号 {grant.claim_id}"
+            f"{once.get(verdict.rule.once, f'该企业{verdict.claim.year}年的本项奖励')}已批准：登记簿申报编号 {grant.claim_id}"
             f"（{grant.year}年），{grant.decided_at.astimezone():%Y-%m-%d} 由 {grant.official} 批准"
             f"（决定编号 {grant.decision_id}）",
-            f"one-time award already approved in the register: claim {grant.claim_id} ({grant.year}), "
+            f"award already approved in the register: claim {grant.claim_id} ({grant.year}), "
             f"decision {grant.decision_id} by {grant.official}", False, "condition"))
         return verdict
 

@@ -160,26 +160,34 @@ def history_workbook(histories: list[ClaimHistory], target: str | Path | io.Byte
             item.claimed_wan, result.computed_wan if result else None,
             vocab.label(STATUS_LABELS, result.status) if result else "",
             "\n".join(f"{_mark(r)} {r.get('text', '')}" for r in (result.detail.get("reasons", []) if result else [])),
-            current.label() if current else "未决定", current.official if current else "",
+            current.label() if current else "未决定",
+            current.approved_wan if current and current.action == "approve" else None,
+            current.proposer if current else "", current.official if current else "",
             current.decided_at.astimezone().strftime("%Y-%m-%d %H:%M") if current else "",
-            current.note if current else "", item.source_name, f"{item.sheet} 第{item.row}行",
-            result.ruleset_version if result else ""])
+            current.note if current else "",
+            f"#{item.open_proposal.id} {item.open_proposal.label()}（{item.open_proposal.proposer}）"
+            if item.open_proposal else "",
+            item.source_name, f"{item.sheet} 第{item.row}行", result.ruleset_version if result else ""])
     _write_table(sheet, ["申报编号", "企业名称", "统一社会信用代码", "规则编号", "奖励条款", "年度",
-                         "申报金额（万元）", "核定金额（万元）", "核验结论", "理由", "当前决定", "经办人",
-                         "决定时间", "备注", "来源文件", "来源行", "规则版本"], rows,
-                 [8, 28, 22, 28, 28, 8, 12, 12, 14, 60, 12, 10, 18, 30, 24, 12, 24], wrap=(10, 14))
+                         "申报金额（万元）", "核定金额（万元）", "核验结论", "理由", "当前决定",
+                         "批准金额（万元）", "经办（提议人）", "复核（决定人）", "决定时间", "备注",
+                         "待复核的提议", "来源文件", "来源行", "规则版本"], rows,
+                 [8, 28, 22, 28, 28, 8, 12, 12, 14, 60, 12, 12, 16, 16, 18, 30, 24, 24, 12, 24],
+                 wrap=(10, 16))
     sheet = book.create_sheet("决定记录")
     decisions = []
     for item in histories:
         for d in item.decisions:
             decisions.append([d.id, item.id, item.company_name, item.rule_title, item.year, d.label(),
-                              d.official, d.decided_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                              d.approved_wan if d.action == "approve" else None, d.computed_wan,
+                              d.proposer, d.official, d.decided_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
                               d.note, vocab.label(STATUS_LABELS, d.status_at_decision or "") if d.status_at_decision else "",
                               d.result_id, d.ruleset_version,
                               "、".join(f"{k}={v}" for k, v in (d.readings or {}).items() if v != "default") or "默认"])
-    _write_table(sheet, ["决定编号", "申报编号", "企业名称", "奖励条款", "年度", "决定", "经办人", "时间", "备注",
+    _write_table(sheet, ["决定编号", "申报编号", "企业名称", "奖励条款", "年度", "决定", "批准金额（万元）",
+                         "核定金额（万元）", "经办（提议人）", "复核（决定人）", "时间", "备注",
                          "依据的核验结论", "核验记录编号", "规则版本", "解释"], decisions,
-                 [8, 8, 28, 28, 8, 12, 10, 20, 40, 14, 10, 24, 24], wrap=(9,))
+                 [8, 8, 28, 28, 8, 12, 12, 12, 16, 16, 20, 40, 14, 10, 24, 24], wrap=(12,))
     return _saved(book, target)
 
 

@@ -16,7 +16,9 @@ column filled is a claim, a row with company figures feeds the company's profile
 be both. Chinese Excel saves CSV as GBK, so GB18030 is read when the text is not UTF-8.
 
 Each part lives in a module named after what it does: :mod:`.model` (claims, batches, row
-problems, upload limits), :mod:`.columns` (the template's sheets and columns),
+problems, upload limits), :mod:`.xlsx_check` (an .xlsx's unpacked size, sheets and declared
+dimensions checked before parsing), :mod:`.bounded` (reading an upload in a worker process
+capped in time and memory), :mod:`.columns` (the template's sheets and columns),
 :mod:`.cells` (reading one cell), :mod:`.companies` (a company's rows to and from its
 profile), :mod:`.reader` (a file to a :class:`ClaimBatch`) and :mod:`.template` (the
 workbook and CSV officials fill). :func:`safe_cell` is :func:`subsidy.export.safe_cell`,
@@ -24,11 +26,18 @@ offered here too for the workbooks written from claims.
 """
 
 from ..export import safe_cell
+from .bounded import UPLOAD_MEMORY_BYTES, UPLOAD_SECONDS, read_claims_bounded
 from .cells import resolve_rule
 from .columns import CLAIM_COLUMNS, COMPANY_COLUMNS, Column
 from .companies import profile_rows
 from .model import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_PROBLEMS,
     MAX_ROWS,
+    MAX_SHEETS,
+    MAX_UNPACKED_BYTES,
     MAX_UPLOAD_BYTES,
     Claim,
     ClaimBatch,
@@ -45,8 +54,16 @@ from .template import CompanyData, template_bytes, template_csv, write_template
 __all__ = [
     "CLAIM_COLUMNS",
     "COMPANY_COLUMNS",
+    "MAX_CELLS",
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
+    "MAX_PROBLEMS",
     "MAX_ROWS",
+    "MAX_SHEETS",
+    "MAX_UNPACKED_BYTES",
     "MAX_UPLOAD_BYTES",
+    "UPLOAD_MEMORY_BYTES",
+    "UPLOAD_SECONDS",
     "Claim",
     "ClaimBatch",
     "ClaimsFileError",
@@ -58,6 +75,7 @@ __all__ = [
     "company_name_key",
     "profile_rows",
     "read_claims",
+    "read_claims_bounded",
     "read_claims_file",
     "resolve_rule",
     "safe_cell",

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import vocab
 from ..money import MAX_PLACES, MoneyError, normalize, parse_money
-from ..profile import MAX_YEAR, MIN_YEAR, is_valid_credit_code
+from ..profile import MAX_MONEY_WAN, MAX_YEAR, MIN_YEAR, is_valid_credit_code
 from ..ruleset import RuleSet
 from .columns import RULES_SHEET, Column
 
@@ -61,7 +61,7 @@ def _whole(value: Any) -> int | None:
         return int(value) if value == value.to_integral_value() else None
     text = str(value).strip().replace(",", "")
     text = re.sub(r"\s*[年家个星]$", "", text)
-    if re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+    if len(text) <= 24 and re.fullmatch(r"[+-]?\d+(\.0+)?", text):
         return int(Decimal(text))
     return None
 
@@ -114,8 +114,9 @@ def _money(value: Any) -> Decimal:
     if number < 0:
         raise CellError(f"金额不能为负数，实为「{_show(value)}」",
                          f"an amount cannot be negative, got {_show(value)!r}")
-    if number.adjusted() >= 15:
-        raise CellError("金额过大，请确认单位是万元", "amount too large; is the unit 万元?")
+    if number > MAX_MONEY_WAN:
+        raise CellError(f"金额过大，应不超过 {MAX_MONEY_WAN:,} 万元（10万亿元），请确认单位是万元",
+                         f"amount too large (at most {MAX_MONEY_WAN:,} 万元); is the unit 万元?")
     number = normalize(number)
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_PLACES:
@@ -251,18 +252,37 @@ def _title_key(text: str) -> str:
     return text.replace("(", "（").replace(")", "）").lower()
 
 
-def resolve_rule(ruleset: RuleSet, text: str) -> tuple[str | None, str, str]:
-    """A rule id from a rule id or the rule's Chinese (or English) title.
+_INDEXES: dict[int, tuple[RuleSet, dict[str, list[str]], list[str]]] = {}
+"""Each rule set's title index, built once (a file of 100,000 claims asks 100,000 times)."""
+SUGGEST_UP_TO = 200
+"""Award texts longer than this get no "did you mean" (the comparison grows with the length)."""
 
-    Returns (rule_id, "", "") or (None, message_zh, message_en) with a suggestion.
-    """
-    wanted = (text or "").strip()
-    if wanted in ruleset.rules:
-        return wanted, "", ""
+
+def _index(ruleset: RuleSet) -> tuple[dict[str, list[str]], list[str]]:
+    cached = _INDEXES.get(id(ruleset))
+    if cached is not None and cached[0] is ruleset:
+        return cached[1], cached[2]
     by_key: dict[str, list[str]] = {}
     for rule in ruleset.rules.values():
         for name in (rule.id, rule.title, rule.title_en):
             by_key.setdefault(_title_key(name), []).append(rule.id)
+    names = [r.title for r in ruleset.rules.values()] + list(ruleset.rules)
+    if len(_INDEXES) >= 16:
+        _INDEXES.clear()
+    _INDEXES[id(ruleset)] = (ruleset, by_key, names)
+    return by_key, names
+
+
+def resolve_rule(ruleset: RuleSet, text: str, suggest: bool = True) -> tuple[str | None, str, str]:
+    """A rule id from a rule id or the rule's Chinese (or English) title.
+
+    Returns (rule_id, "", "") or (None, message_zh, message_en), with a suggestion of the
+    closest title when ``suggest`` is true and the text is short enough to compare.
+    """
+    wanted = (text or "").strip()
+    if wanted in ruleset.rules:
+        return wanted, "", ""
+    by_key, names = _index(ruleset)
     found = sorted(set(by_key.get(_title_key(wanted), [])))
     if len(found) == 1:
         return found[0], "", ""
@@ -270,10 +290,12 @@ def resolve_rule(ruleset: RuleSet, text: str) -> tuple[str | None, str, str]:
         ids = "、".join(found)
         return None, f"「{wanted}」对应多条规则（{ids}），请填写规则编号", \
             f"{wanted!r} matches several rules ({ids}); give the rule id"
-    names = [r.title for r in ruleset.rules.values()] + list(ruleset.rules)
-    close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.5)
+    close = []
+    if suggest and len(wanted) <= SUGGEST_UP_TO:
+        close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.5)
+    shown = _show(wanted)
     hint_zh = f"，是否指「{close[0]}」？" if close else "。"
     hint_en = f"; did you mean {close[0]!r}?" if close else "."
-    return None, (f"不认识的奖励条款「{wanted}」{hint_zh}请填写规则编号（如 qk.listing）或条款名称，"
+    return None, (f"不认识的奖励条款「{shown}」{hint_zh}请填写规则编号（如 qk.listing）或条款名称，"
                   f"见模板的“{RULES_SHEET}”表"), \
-        f"unknown award {wanted!r}{hint_en} Give a rule id (e.g. qk.listing) or its title"
+        f"unknown award {shown!r}{hint_en} Give a rule id (e.g. qk.listing) or its title"

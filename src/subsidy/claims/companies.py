@@ -18,7 +18,10 @@ from typing import Any
 from ..profile import Profile, ProfileError, parse_profile
 from .cells import CellError, read_cell
 from .columns import CLAIM_ONLY_KEYS, COLUMN_BY_KEY, Column
-from .model import CompanyEntry, RowProblem
+from .model import CompanyEntry, ProblemLog, RowProblem
+
+PROBLEMS_PER_COMPANY = 50
+"""Problems listed per company at most (the rest are counted in the file's total)."""
 
 
 @dataclass
@@ -47,7 +50,7 @@ class CompanyBuilder:
     def __init__(self, key: str) -> None:
         self.key = key
         self.rows: list[Row] = []
-        self.problems: list[RowProblem] = []
+        self.problems = ProblemLog(PROBLEMS_PER_COMPANY)
         self.fields: dict[str, tuple[Any, Row]] = {}
         self.years: dict[int, dict[str, tuple[Any, Row]]] = {}
         self.year_rows: dict[int, Row] = {}
@@ -242,7 +245,7 @@ class CompanyBuilder:
         code = data.get("credit_code")
         rows = [(r.sheet, r.number) for r in self.rows]
         if self.problems:
-            return CompanyEntry(self.key, name or self.key, code, None, rows, self.problems)
+            return CompanyEntry(self.key, name or self.key, code, None, rows, list(self.problems))
         try:
             profile = parse_profile(data)
         except ProfileError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,8 +19,24 @@ from ..profile import Profile
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """Largest claims file accepted (20 MB): 10,000 claims with their companies take about 1 MB,
 so a bigger file is a mistake (a wrong attachment) rather than a bigger batch."""
-MAX_ROWS = 200_000
+MAX_ROWS = 100_000
 """Rows read per sheet at most; a sheet with more is cut there with a problem reported."""
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+"""Largest total an .xlsx may unpack to (100 MB). A workbook is a zip of XML files: a 20 MB
+file can declare gigabytes, and a parser's memory grows with what it unpacks, so the members'
+sizes are checked (as declared, then as actually unpacked) before anything is parsed."""
+MAX_SHEETS = 20
+"""Sheets per workbook at most (the template has five)."""
+MAX_COLUMNS = 200
+"""Columns per sheet at most (the template has fewer than fifty), declared or written."""
+MAX_CELLS = 250_000
+"""Filled cells per file at most: 10,000 claims with their 2,000 companies fill about 110,000
+and are read in about 4 s here; reading time grows with the cells, so this bounds it."""
+MAX_CELL_CHARS = 5_000
+"""Characters per cell at most: a name, a note or a rule title is far shorter."""
+MAX_PROBLEMS = 1_000
+"""Problems listed per file at most; beyond it they are counted (a report sheet can hold them
+and an official can read them), since a broken file can have a problem in every cell."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -47,6 +64,47 @@ class RowProblem:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class ProblemLog:
+    """The problems of a file (or of one company), the first ``limit`` kept, the rest counted.
+
+    Why: a broken or hostile file can have a problem in every cell of every row; keeping them
+    all would take gigabytes and a report sheet longer than Excel can open.
+    """
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+        self.limit = limit
+        self.listed: list[RowProblem] = []
+        self.count = 0
+
+    def append(self, problem: RowProblem) -> None:
+        self.count += 1
+        if len(self.listed) < self.limit:
+            self.listed.append(problem)
+
+    @property
+    def omitted(self) -> int:
+        return self.count - len(self.listed)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self) -> Iterator[RowProblem]:
+        return iter(self.listed)
+
+
+def omitted_problems(count: int) -> RowProblem:
+    """The line that stands for the problems not listed."""
+    return RowProblem(
+        "…", 0, "",
+        f"另有 {count:,} 处问题未列出（只列出前 {MAX_PROBLEMS:,} 处）；请先改正以上问题，再重新核验",
+        f"{count:,} more problems are not listed (the first {MAX_PROBLEMS:,} are); correct the "
+        "ones above and verify again",
+    )
 
 
 class ClaimsFileError(ValueError):
@@ -137,6 +195,8 @@ class ClaimBatch:
     claims: list[Claim]
     problems: list[RowProblem]
     size: int = 0
+    problems_omitted: int = 0
+    """Problems found beyond the :data:`MAX_PROBLEMS` listed (a line in ``problems`` says so)."""
 
     def __post_init__(self) -> None:
         self._by_code = {c.credit_code: c for c in self.companies if c.credit_code}

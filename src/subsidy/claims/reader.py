@@ -9,13 +9,18 @@ half-read figures could be wrong.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
 
 from ..money import normalize
 from ..ruleset import RuleSet
@@ -31,16 +36,26 @@ from .columns import (
 )
 from .companies import CompanyBuilder, Row
 from .model import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_PROBLEMS,
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
     Claim,
     ClaimBatch,
     ClaimsFileError,
     CompanyEntry,
+    ProblemLog,
     RowProblem,
     check_upload_size,
     company_name_key,
+    omitted_problems,
 )
+from .xlsx_check import check_xlsx
+
+SUGGESTIONS = 100
+"""Distinct unknown awards that get a "did you mean" (each costs a comparison with every title)."""
 
 
 @dataclass
@@ -51,11 +66,86 @@ class _Sheet:
     rows: Iterator[tuple[int, tuple[Any, ...]]]
 
 
-def _xlsx_sheets(data: bytes) -> list[_Sheet]:
+def _too_wide(sheet: str, number: int, column: int) -> ClaimsFileError:
+    letter = get_column_letter(column) if column <= 16_384 else str(column)
+    return ClaimsFileError(
+        f"{sheet} 第{number}行第 {letter} 列（第 {column:,} 列）有数据，上限为 {MAX_COLUMNS} 列，"
+        "文件未读取",
+        f"{sheet} row {number} has data in column {letter} (column {column:,}); the limit is "
+        f"{MAX_COLUMNS} columns; the file was not read",
+    )
+
+
+def _too_long(sheet: str, number: int, column: int, length: int) -> ClaimsFileError:
+    letter = get_column_letter(column) if column <= 16_384 else str(column)
+    return ClaimsFileError(
+        f"{sheet} 第{number}行第 {letter} 列的内容有 {length:,} 个字符，单元格上限为 "
+        f"{MAX_CELL_CHARS:,} 个字符，文件未读取",
+        f"{sheet} row {number}, column {letter} holds {length:,} characters; a cell may hold "
+        f"at most {MAX_CELL_CHARS:,}; the file was not read",
+    )
+
+
+class _CellBudget:
+    """Counts a file's filled cells across its sheets; refuses the file past :data:`MAX_CELLS`."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def spend(self, count: int, sheet: str, number: int) -> None:
+        self.used += count
+        if self.used > MAX_CELLS:
+            raise ClaimsFileError(
+                f"文件的已填单元格超过 {MAX_CELLS:,} 个（读到{sheet}第{number}行时），超出上限，"
+                "未读取。请把申报拆成几个文件分批核验。",
+                f"the file has more than {MAX_CELLS:,} filled cells (reached at {sheet} row "
+                f"{number}), over the limit; not read. Split the claims into several files.",
+            )
+
+
+def _bounded(sheet: str, rows: Iterator[tuple[Any, ...]],
+             budget: _CellBudget) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Number a sheet's rows and refuse one wider than :data:`MAX_COLUMNS`, with a cell longer
+    than :data:`MAX_CELL_CHARS`, or past the file's :data:`MAX_CELLS`, naming the row."""
+    for number, row in enumerate(rows, start=1):
+        if len(row) > MAX_COLUMNS:
+            extra = [i for i, value in enumerate(row) if i >= MAX_COLUMNS and not is_blank(value)]
+            if extra:
+                raise _too_wide(sheet, number, extra[-1] + 1)
+            row = row[:MAX_COLUMNS]
+        filled = 0
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            filled += 1
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise _too_long(sheet, number, index + 1, len(value))
+        budget.spend(filled, sheet, number)
+        yield number, tuple(row)
+
+
+def _guarded(sheet: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """A sheet's rows as openpyxl parses them; a damaged sheet (truncated or malformed XML,
+    an unreadable value) refuses the file, naming the sheet, instead of escaping as a crash."""
+    try:
+        yield from rows
+    except ClaimsFileError:
+        raise
+    except (ValueError, KeyError, IndexError, TypeError, OSError, EOFError, SyntaxError,
+            zipfile.BadZipFile, zlib.error) as exc:  # ParseError is a SyntaxError
+        raise ClaimsFileError(
+            f"工作表 {sheet} 已损坏或不完整（{type(exc).__name__}），请用模板重新保存后再试",
+            f"worksheet {sheet} is damaged or incomplete ({type(exc).__name__}); save the file "
+            "again from the template",
+        ) from None
+
+
+def _xlsx_sheets(data: bytes, budget: _CellBudget) -> list[_Sheet]:
     from openpyxl import load_workbook
 
+    check_xlsx(data)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a bad file
         raise ClaimsFileError(
             f"无法读取该 Excel 文件（{type(exc).__name__}）。请用模板另存为 .xlsx 后重试。",
@@ -65,29 +155,85 @@ def _xlsx_sheets(data: bytes) -> list[_Sheet]:
     for sheet in book.worksheets:
         if sheet.title in SKIPPED_SHEETS:
             continue
-        sheets.append(_Sheet(sheet.title, enumerate(sheet.iter_rows(values_only=True), start=1)))
+        # Read what the cells hold, not what the sheet declares: a declared width would pad
+        # every row (and every gap between rows) to it.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        sheets.append(_Sheet(sheet.title, _bounded(sheet.title, _guarded(sheet.title, rows), budget)))
     return sheets
 
 
-def _decode_text(data: bytes) -> str:
-    """UTF-8 (with or without a BOM), else GB18030: Chinese Excel saves CSV as GBK."""
-    for encoding in ("utf-8-sig", "gb18030"):
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: most characters of a CSV header are ASCII, so one
+    byte of each pair is zero."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0) / (len(sample) / 2)
+    odd = sample[1::2].count(0) / (len(sample) / 2)
+    if odd > 0.3 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.3 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes) -> str:
+    """A CSV's text: UTF-8 (with or without a BOM), UTF-16 or UTF-32 with a BOM (Excel's
+    "Unicode text"), UTF-16 without one, else GB18030 (Chinese Excel saves CSV as GBK)."""
+    encodings = [encoding for bom, encoding in _BOMS if data.startswith(bom)][:1]
+    if not encodings:
+        guess = _utf16_without_bom(data)
+        encodings = [guess] if guess else ["utf-8", "gb18030"]
+    for encoding in encodings:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ClaimsFileError("CSV 文件既不是 UTF-8 也不是 GBK 编码", "the CSV is neither UTF-8 nor GBK text")
+        return text.removeprefix("\ufeff")
+    raise ClaimsFileError("CSV 文件的编码无法识别（应为 UTF-8、GBK/GB18030 或 UTF-16）",
+                          "the CSV's encoding is not recognised (expected UTF-8, GBK/GB18030 or "
+                          "UTF-16)")
 
 
-def _csv_sheets(data: bytes, name: str) -> list[_Sheet]:
-    text = _decode_text(data)
+def _csv_rows(reader: Any, sheet: str) -> Iterator[tuple[Any, ...]]:
+    """The CSV module's rows; a field over its own limit (131,072 characters) refuses the
+    file naming the row, instead of escaping as a crash."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.line_num
+            if "field larger than field limit" in str(exc):
+                raise ClaimsFileError(
+                    f"{sheet} 第{line}行附近有一个字段超过 {MAX_CELL_CHARS:,} 个字符的上限，文件未读取",
+                    f"{sheet} near row {line}: a field is longer than the limit of "
+                    f"{MAX_CELL_CHARS:,} characters; the file was not read",
+                ) from None
+            raise ClaimsFileError(f"CSV 文件第{line}行无法读取（{exc}）",
+                                  f"CSV row {line} cannot be read ({exc})") from None
+        yield tuple(row)
+
+
+def _csv_sheets(data: bytes, name: str, budget: _CellBudget) -> list[_Sheet]:
+    text = decode_text(data)
+    if "\x00" in text:
+        raise ClaimsFileError("CSV 文件含有空字符（NUL），不是文本文件，未读取",
+                              "the CSV holds NUL characters, so it is not text; not read")
     sample = text[:8192]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    return [_Sheet(name, ((n, tuple(row)) for n, row in enumerate(reader, start=1)))]
+    return [_Sheet(name, _bounded(name, _csv_rows(reader, name), budget))]
 
 
 def _header_map(row: tuple[Any, ...]) -> tuple[dict[int, str], list[tuple[int, str]]]:
@@ -130,10 +276,11 @@ def read_claims(data: bytes, name: str, rules: RuleSet | None = None,
     ruleset = rules or default_rules()
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     lower = name.lower()
+    budget = _CellBudget()
     if lower.endswith(".csv") or lower.endswith(".txt"):
-        sheets = _csv_sheets(data, name)
+        sheets = _csv_sheets(data, name, budget)
     elif data[:2] == b"PK":
-        sheets = _xlsx_sheets(data)
+        sheets = _xlsx_sheets(data, budget)
     elif lower.endswith(".xlsx"):
         raise ClaimsFileError("该文件不是有效的 Excel（.xlsx）文件，可能已损坏；请用模板重新保存后再试",
                               "this is not a valid Excel (.xlsx) file, perhaps damaged; save it again from the template")
@@ -150,9 +297,15 @@ def read_claims(data: bytes, name: str, rules: RuleSet | None = None,
             f"(the template's {CLAIM_SHEET!r} sheet)",
         )
     companies = reader.companies()
+    problems = reader.problems.listed + [p for c in companies for p in c.problems]
+    omitted = reader.problems.omitted + reader.omitted_company_problems
+    if len(problems) > MAX_PROBLEMS:
+        omitted += len(problems) - MAX_PROBLEMS
+        del problems[MAX_PROBLEMS:]
+    if omitted:
+        problems.append(omitted_problems(omitted))
     return ClaimBatch(source_name=name, digest=digest, companies=companies, claims=reader.claims,
-                      problems=reader.problems + [p for c in companies for p in c.problems],
-                      size=len(data))
+                      problems=problems, size=len(data), problems_omitted=omitted)
 
 
 class _Reader:
@@ -163,11 +316,13 @@ class _Reader:
         self.ruleset = ruleset
         self.digest = digest
         self.claims: list[Claim] = []
-        self.problems: list[RowProblem] = []
+        self.problems = ProblemLog()
         self.builders: dict[str, CompanyBuilder] = {}
         self.name_only: list[tuple[str, Row]] = []
         self.saw_claim_sheet = False
         self._occurrences: dict[tuple, int] = {}
+        self.omitted_company_problems = 0
+        self._resolved: dict[str, tuple[str | None, str, str]] = {}
 
     def read_sheet(self, sheet: _Sheet) -> None:
         header: dict[int, str] | None = None
@@ -257,7 +412,7 @@ class _Reader:
             bad = True
         rule_id = None
         if parsed.get("rule"):
-            rule_id, zh, en = resolve_rule(self.ruleset, parsed["rule"])
+            rule_id, zh, en = self._resolve(parsed["rule"])
             if rule_id is None:
                 self.problems.append(row.problem(COLUMN_BY_KEY["rule"], zh, en))
                 bad = True
@@ -274,6 +429,14 @@ class _Reader:
             rule_ref=parsed["rule"], rule_id=rule_id, year=parsed["claim_year"],
             claimed_wan=parsed["claimed_wan"], claim_ref=parsed.get("claim_ref"),
             note=parsed.get("note"), occurrence=occurrence, source_digest=self.digest))
+
+    def _resolve(self, text: str) -> tuple[str | None, str, str]:
+        """:func:`resolve_rule`, once per distinct text, suggesting for the first few only."""
+        found = self._resolved.get(text)
+        if found is None:
+            suggest = len(self._resolved) < SUGGESTIONS
+            found = self._resolved[text] = resolve_rule(self.ruleset, text, suggest=suggest)
+        return found
 
     # ---- companies
 
@@ -316,4 +479,5 @@ class _Reader:
                 builder = self.builders[key] = CompanyBuilder(key)
                 by_name.setdefault(company_name_key(name), []).append(builder)
             builder.add(row)
+        self.omitted_company_problems = sum(b.problems.omitted for b in self.builders.values())
         return [builder.build() for builder in self.builders.values()]

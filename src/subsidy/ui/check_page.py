@@ -23,6 +23,7 @@ from subsidy.ui import profile_form as pf
 from subsidy.ui.i18n import colon, md, money_short, t
 from subsidy.ui.nearmiss_panel import shortfall_words
 from subsidy.ui.results import render_results
+from subsidy.ui.safe_text import md_text
 from subsidy.ui.state import current_lang
 
 
@@ -167,7 +168,7 @@ def toolbar(outcome: pf.FormOutcome, lang: str) -> None:
             st.button(t("clear", lang), on_click=pf.clear_form, icon=":material/restart_alt:", width="stretch")
     loaded = st.session_state.get("ui.loaded")
     if loaded:
-        st.success(t("loaded", lang, name=loaded), icon=":material/check_circle:")
+        st.success(t("loaded", lang, name=md_text(loaded, one_line=True)), icon=":material/check_circle:")
     left_out = st.session_state.get("ui.left_out") or []
     if left_out:
         st.warning(t("not_loaded", lang) + "\n" + "\n".join(f"- {md(x)}" for x in left_out))

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from subsidy import vocab
 from subsidy.money_display import wan_full, wan_short
+from subsidy.ui.safe_text import md_text
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -385,12 +386,10 @@ def status_label(status: str, lang: str = "zh") -> str:
     return vocab.label(vocab.STATUSES, status, lang)
 
 
-_MD_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]<>#|$~"})
-
-
 def md(text: object) -> str:
-    """Text made literal for ``st.markdown`` (no emphasis, links, tables or LaTeX by accident)."""
-    return str(text).translate(_MD_SPECIAL)
+    """Text made literal for ``st.markdown`` (no emphasis, links, tables, LaTeX or icons by
+    accident); see :func:`subsidy.ui.safe_text.md_text`."""
+    return md_text(text)
 
 
 _MD_INLINE = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]#|$~"})

@@ -23,7 +23,15 @@ import pandas as pd
 import streamlit as st
 
 from subsidy import vocab
-from subsidy.profile import Problem, Profile, dump_profile, field_label, validate_profile
+from subsidy.profile import (
+    Problem,
+    Profile,
+    ProfileError,
+    dump_profile,
+    field_label,
+    read_json,
+    validate_profile,
+)
 from subsidy.ui import form_model as fm
 from subsidy.ui.i18n import md, t
 from subsidy.ui.state import current_lang
@@ -146,8 +154,8 @@ def load_upload(raw: bytes, filename: str) -> None:
     """Load an uploaded JSON profile; a file that is not a JSON object is refused with the
     validator's bilingual message and the form is left as it was."""
     try:
-        data = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError):
+        data = read_json(raw)  # bounded in size and nesting before it is parsed
+    except ProfileError:
         data = None
     if not isinstance(data, dict):
         _, problems = validate_profile(raw)
@@ -212,7 +220,7 @@ def _errors(outcome: FormOutcome, anchor: str, lang: str, show: bool) -> None:
             column = place.column or ""
             path = f"{fm.TABLES[anchor].path}[].{column}" if column else fm.TABLES[anchor].path
             text = t("row_problem", lang, row=place.row, label=fm_label(path, lang), message=text)
-        st.error(text, icon=":material/error:")
+        st.error(md(text), icon=":material/error:")
 
 
 def fm_label(path: str, lang: str) -> str:
@@ -411,7 +419,7 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
     general = outcome.at("general")
     if show and general:
         for _place, problem in general:
-            st.error(fm.form_words(problem.message_en if lang == "en" else problem.message_zh),
+            st.error(md(fm.form_words(problem.message_en if lang == "en" else problem.message_zh)),
                      icon=":material/error:")
 
 

@@ -32,6 +32,7 @@ from subsidy.ui.i18n import (
     t,
 )
 from subsidy.ui.nearmiss_panel import render_outlook
+from subsidy.ui.safe_text import md_text
 
 _KIND_ORDER = {"fixed": 0, "per_unit": 0, "pass_through": 0, "case_by_case": 1, "none": 2}
 _KIND_GROUPS = {0: "group_awards", 1: "group_case", 2: "group_support"}
@@ -279,7 +280,8 @@ def _exports(report: Report, profile: Profile, ruleset: RuleSet, lang: str) -> N
 def render_results(report: Report, profile: Profile, ruleset: RuleSet, lang: str,
                    next_award: str | None = None, outlooks: list[LadderOutlook] | None = None) -> None:
     """Everything about one evaluated profile, the one-line summary first."""
-    st.header(md(t("results_title", lang, company=short_name(report.company))), anchor="results")
+    st.header(t("results_title", lang, company=md_text(short_name(report.company), one_line=True)),
+              anchor="results")
     st.markdown(f"##### {md(summary_text(report, lang, next_award))}")
     _headline(report, lang)
     _readings(report, ruleset, lang)
