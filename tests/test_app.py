@@ -411,3 +411,13 @@ def test_optional_blocks_open_when_filled_and_keep_their_rows_when_folded() -> N
     assert at.session_state["pf.incubator.kind"] == "incubator"
     run_check(at)
     assert shown_wan(at.metric[0].value) == contract_total(ROOT / "examples/qiaokou-incubator.json")
+
+
+def test_the_chart_is_drawn_only_when_its_tab_is_open() -> None:
+    at = run_check(load_example(fresh_app(), "qiaokou-trading-group"))
+    assert not at.get("vega_lite_chart")  # the findings tab is shown first
+    at.session_state["ui.result_tabs"] = "距下一档奖励"
+    at.run()
+    assert not at.exception, at.exception
+    (chart,) = at.get("vega_lite_chart")
+    assert "（已获得）".encode() in chart.proto.SerializeToString()  # levels say how they stand

@@ -227,12 +227,25 @@ def test_the_uploader_speaks_chinese_and_states_the_real_limit(browser: Any, bas
     text = zone.inner_text()
     assert "单个文件不超过 20 MB" in text and "选择文件" in text, text
     assert "200" not in text and "per file" not in text and "Upload" not in text, text
+    # switched to English on the same page: the uploader's words follow, and back
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("English", exact=True).click()
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    text = page.get_by_test_id("stFileUploaderDropzone").inner_text()
+    assert "At most 20 MB per file" in text and "Upload" in text, text
+    assert not re.search(r"[\u4e00-\u9fff]", text), text
+    sidebar.get_by_text("中文", exact=True).click()
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    assert "单个文件不超过 20 MB" in page.get_by_test_id("stFileUploaderDropzone").inner_text()
     wrong = tmp_path / "notes.txt"
     wrong.write_text("not a profile", encoding="utf-8")
     page.locator("input[type=file]").set_input_files(str(wrong))
     page.wait_for_timeout(800)
     uploader = page.get_by_test_id("stFileUploader").inner_text()
     assert "不接受此类文件" in uploader and "not allowed" not in uploader, uploader
+    assert "Error" not in uploader, uploader
     page.get_by_test_id("stFileUploader").screenshot(path=str(ARTIFACTS / "browser-uploader-zh.png"))
     page.context.close()
 

@@ -88,17 +88,15 @@ def chinese_runs(text: str) -> list[str]:
 
 
 def data_corpus() -> str:
-    """Chinese the self-check shows but does not write: rule files, the evaluation's words,
-    the profile, the review page's wording."""
+    """Chinese the self-check shows but does not write: the rule files (vocabulary included),
+    the evaluation's findings and hints, the example profiles, the review page's own table."""
+    from subsidy.ui import review_page
+
     report = evaluate(load_profile(EXAMPLE.read_bytes()))
     parts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "rules").glob("*.yaml"))]
     parts.append(json.dumps(report.model_dump(mode="json"), ensure_ascii=False))
-    parts.append(EXAMPLE.read_text(encoding="utf-8"))
     parts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.json"))]
-    parts.append((ROOT / "src/subsidy/ui/review_page.py").read_text(encoding="utf-8"))
-    parts.append((ROOT / "src/subsidy/vocab.py").read_text(encoding="utf-8"))
-    parts.append((ROOT / "src/subsidy/explain.py").read_text(encoding="utf-8"))
-    parts.append((ROOT / "src/subsidy/evaluate.py").read_text(encoding="utf-8"))
+    parts += [text for pair in getattr(review_page, "TEXT", {}).values() for text in pair]
     return "\n".join(parts)
 
 

@@ -84,6 +84,18 @@ def chart_frames(ladder_list: list[Ladder], profile: Profile, lang: str,
     return pd.DataFrame(bars), pd.DataFrame(lines)
 
 
+def _records(frame: pd.DataFrame) -> tuple[tuple[tuple[str, object], ...], ...]:
+    return tuple(tuple(row.items()) for row in frame.to_dict("records"))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def chart_spec(bars: tuple, lines: tuple, lang: str) -> dict:
+    """The chart's Vega-Lite specification, built once per set of figures and levels
+    (Altair's validation of a layered chart costs tens of milliseconds)."""
+    chart = ladder_chart(pd.DataFrame([dict(r) for r in bars]), pd.DataFrame([dict(r) for r in lines]), lang)
+    return chart.to_dict()
+
+
 def ladder_chart(bars: pd.DataFrame, lines: pd.DataFrame, lang: str) -> alt.LayerChart:
     year, value = t("ladder_axis_year", lang), t("ladder_axis_value", lang)
     series = alt.Color("series:N", title=t("ladder_series", lang), legend=alt.Legend(orient="bottom"))
@@ -124,7 +136,7 @@ def render_ladders(report: Report, profile: Profile, ruleset: RuleSet, lang: str
         st.info(t("ladder_none", lang))
         return
     bars, lines = chart_frames(found, profile, lang, outlooks)
-    st.altair_chart(ladder_chart(bars, lines, lang), width="stretch")
+    st.vega_lite_chart(chart_spec(_records(bars), _records(lines), lang), width="stretch")
     st.caption(t("ladder_caption", lang))
     for ladder in found:
         title = ladder.title_en if lang == "en" else ladder.title

@@ -26,6 +26,8 @@ EXACT: dict[str, tuple[str, str]] = {
     "Upload": ("选择文件", "Upload"),
     "Browse files": ("选择文件", "Browse files"),
     "Select all": ("全选", "Select all"),
+    "Error:": ("错误：", "Error:"),
+    "Error": ("错误", "Error"),
     "Clear all": ("全部清除", "Clear all"),
     "No results": ("无匹配项", "No results"),
     "Press Enter to apply": ("按回车键确认", "Press Enter to apply"),
@@ -45,7 +47,7 @@ PATTERNS: list[tuple[str, tuple[str, str]]] = [
     (r"^(\S*) files are not allowed\.$",
      ("不接受此类文件（$1），请选择 JSON 文件。", "This kind of file ($1) is not accepted; choose a JSON file.")),
     (r"^File must be (\S+) or smaller\.$",
-     ("文件不能超过 $1。", "The file must be $1 or smaller.")),
+     ("文件过大：不能超过 $1。", "The file is too large: at most $1.")),
     (r"^Select (\d+) matches$", ("选择 $1 个匹配项", "Select $1 matches")),
 ]
 
@@ -71,16 +73,25 @@ _SCRIPT = """
     }
     return null;
   };
+  const state = window.__subsidyText || (window.__subsidyText = {});
+  // A replaced node remembers Streamlit's own text, so a later switch of language translates
+  // from it (React does not redraw a text it believes unchanged).
+  state.source = state.source || new WeakMap();
+  state.shown = state.shown || new WeakMap();
   const walk = (root) => {
     const it = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     const todo = [];
     for (let n = it.nextNode(); n; n = it.nextNode()) todo.push(n);
     for (const n of todo) {
-      const to = fix(n.nodeValue);
-      if (to !== null && to !== n.nodeValue.trim()) n.nodeValue = to;
+      const ours = state.shown.get(n) === n.nodeValue;
+      const source = ours ? state.source.get(n) : n.nodeValue;
+      const to = fix(source);
+      if (to === null || to === n.nodeValue) continue;
+      state.source.set(n, source);
+      state.shown.set(n, to);
+      n.nodeValue = to;
     }
   };
-  const state = window.__subsidyText || (window.__subsidyText = {});
   state.walk = walk;
   if (!state.observer) {
     state.observer = new MutationObserver((records) => {
