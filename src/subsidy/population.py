@@ -102,7 +102,7 @@ class Loaded:
     errors: list[RowError] = field(default_factory=list)
     first_line: int = 2
     """File line of the first data row (2 below a header; 1 for Parquet records)."""
-    parsed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    parsed: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     """Each company's JSON cells (by cid) as the profile's models."""
 
 
@@ -291,7 +291,7 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
     """Check ``raw``; create ``companies`` (one row per company, ``cid`` from 0) and ``pop``
     (one row per valid company-year) and ``company_json`` (parsed JSON cells, by cid)."""
     loaded = Loaded(first_line=first_line)
-    loaded.rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    loaded.rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     con.execute("CREATE OR REPLACE TEMP TABLE raw_k AS SELECT *, COALESCE(upper(credit_code), 'name:' || name) AS ckey FROM raw")
     parts = [f"SELECT {_q(scope)} AS scope, row_no, ckey, {_q(col)} AS col, {col} AS value, {_q(zh)} AS zh, {_q(en)} AS en "
              f"FROM raw_k WHERE {test}" for scope, col, test, zh, en in _checks()]
@@ -337,8 +337,8 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
         FROM raw_k r JOIN companies c ON c.ckey = r.ckey
         WHERE r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')""")
     con.execute("DELETE FROM companies WHERE cid NOT IN (SELECT cid FROM pop)")
-    loaded.rows_used = con.execute("SELECT count(*) FROM pop").fetchone()[0]
-    loaded.companies = con.execute("SELECT count(*) FROM companies").fetchone()[0]
+    loaded.rows_used = con.execute("SELECT count(*) FROM pop").fetchall()[0][0]
+    loaded.companies = con.execute("SELECT count(*) FROM companies").fetchall()[0][0]
     loaded.errors = [RowError(int(r), c, v or "", zh, en) for r, c, v, zh, en in con.execute(
         "SELECT row_no, col, value, zh, en FROM row_errors ORDER BY row_no, col").fetchall()]
     return loaded
@@ -427,7 +427,7 @@ def rows_table(rows: Iterable[dict[str, str | None]]) -> pa.Table:
 def company_profile(con: duckdb.DuckDBPyConnection, loaded: Loaded, cid: int) -> Profile:
     """One company of a loaded population as a validated profile (to open it interactively)."""
     company = con.execute("SELECT name, credit_code, district, sector, scale_entry_year, prior_peak_revenue_wan, "
-                          "prior_peak_main_revenue_wan FROM companies WHERE cid = ?", [cid]).fetchone()
+                          "prior_peak_main_revenue_wan FROM companies WHERE cid = ?", [cid]).fetchall()[0]
     if company is None:
         raise KeyError(cid)
     keys = ("name", "credit_code", "district", "sector", "scale_entry_year", "prior_peak_revenue_wan",

@@ -31,7 +31,17 @@ from typing import Any
 
 from ..facts import date_number
 from ..fields import field as field_spec
-from ..ruleset import RELAXED, After, AnyOf, Choose, Compare, Condition, Policy, RuleSet, coerce_value
+from ..ruleset import (
+    RELAXED,
+    After,
+    AnyOf,
+    Choose,
+    Compare,
+    Condition,
+    Policy,
+    RuleSet,
+    coerce_value,
+)
 
 MONEY = "DECIMAL(38,6)"
 

@@ -149,7 +149,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]
                      for t in subject_columns("company") if t.startswith("x_tag_"))
     con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company AS {_COMPANY.format(tags=tags)}")
     for subject in SUBJECTS:
-        counts[subject] = con.execute(f"SELECT count(*) FROM all_facts_{subject}").fetchone()[0]
+        counts[subject] = con.execute(f"SELECT count(*) FROM all_facts_{subject}").fetchall()[0][0]
     return counts
 
 

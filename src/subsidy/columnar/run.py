@@ -47,7 +47,7 @@ def run_chunks(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, *, chunk: int =
                progress: Callable[[int, int], None] | None = None) -> Iterator[pa.Table]:
     """Findings of every company in ``all_facts_*`` tables, one Arrow table per chunk."""
     plan = plan_for(ruleset, keep_not_applicable)
-    companies = con.execute("SELECT count(*), COALESCE(max(cid) + 1, 0) FROM companies").fetchone()
+    companies = con.execute("SELECT count(*), COALESCE(max(cid) + 1, 0) FROM companies").fetchall()[0]
     top = int(companies[1])
     start = 0
     while start < top:
