@@ -83,6 +83,19 @@ def _amount(rule: Rule, tier) -> str:
     return "CAST(NULL AS DECIMAL(38,6))"
 
 
+_E = {k: f"CAST('1{'0' * k}' AS DECIMAL(38,0))" for k in (4, 10, 26)}
+
+
+def _near_key(cols, rank: int) -> str:
+    """The explainer's "nearest tier" order as one number, smallest nearest: a "first time"
+    level already used last, then fewer failed tests, then a money gap before none, then the
+    smaller gap, then the lower tier (ties go to the last tier, as ``min(reversed(…))``)."""
+    flags = (f"(CASE WHEN {cols.used} THEN 100000 ELSE 0 END + 10 * {cols.failed} + "
+             f"CASE WHEN {cols.gap} IS NULL THEN 1 ELSE 0 END)")
+    gap = f"CAST(COALESCE({cols.gap}, 0) * 1000000 AS DECIMAL(38,0))"
+    return (f"(CAST({flags} AS DECIMAL(38,0)) * {_E[26]} + {gap} * {_E[4]} + {9999 - rank})")
+
+
 def _scope(rule: Rule) -> str:
     return {"company": quote(rule.id), "tier": "tier_id", "subject": "fkey"}.get(rule.once, "NULL")
 
@@ -124,45 +137,58 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
             f"{window_sql(policy)} AS _win FROM facts_{rule.subject} f {' '.join(joined)} "
             f"WHERE COALESCE({select.truth}, FALSE)")))
 
+        # One row per fact: each tier's truth and its "nearest tier" key. Most facts hold no
+        # tier and are decided here; only facts with a tier that holds or is unknown are
+        # unfolded into one row per tier.
+        wide = ", ".join(f"{c.truth} AS t{i}, {_near_key(c, i)} AS k{i}" for i, c in enumerate(tier_cols))
+        false_all = " AND ".join(f"COALESCE(NOT t{i}, FALSE)" for i in range(len(tiers)))
+        true_any = " OR ".join(f"COALESCE(t{i}, FALSE)" for i in range(len(tiers)))
+        least = f"LEAST({', '.join(f'k{i}' for i in range(len(tiers)))})" if len(tiers) > 1 else "k0"
+        plan.steps.append((f"r{n}_wide", (
+            f"SELECT w.*, NOT ({false_all}) AS open, ({true_any}) AS held, "
+            f"9999 - CAST({least} % 10000 AS INTEGER) AS near FROM (SELECT cid, fid, fkey, year, {wide} "
+            f"FROM r{n}_base WHERE _area AND _win AND COALESCE({common.truth}, TRUE)) w")))
+
+        conds = [[*rule.select, *rule.conditions, *t.conditions] for t in tiers]
         parts = []
-        for rank, (tier, cols) in enumerate(zip(tiers, tier_cols, strict=True)):
-            conds = [*rule.select, *rule.conditions, *tier.conditions]
+        for rank, tier in enumerate(tiers):
             parts.append(
-                f"SELECT cid, fid, fkey, year, {rank} AS tier_rank, {quote(tier.id)} AS tier_id, "
-                f"{cols.truth} AS truth, {cols.failed} AS failed, {cols.gap} AS gap, "
-                f"{cols.used} AS used, {_amount(rule, tier)} AS amount, "
-                f"{first_of(conds, ctx, 'NULL')} AS missing, {first_of(conds, ctx, 'FALSE')} AS failing "
-                f"FROM r{n}_base WHERE _area AND _win AND COALESCE({common.truth}, TRUE)")
+                f"SELECT w.cid, w.fid, w.fkey, w.year, {rank} AS tier_rank, {quote(tier.id)} AS tier_id, "
+                f"w.t{rank} AS truth, {_amount(rule, tier)} AS amount, "
+                f"{first_of(conds[rank], ctx, 'NULL')} AS missing "
+                f"FROM r{n}_wide w JOIN r{n}_base b ON b.cid = w.cid AND b.fid = w.fid "
+                f"WHERE w.open AND COALESCE(w.t{rank}, TRUE)")
         plan.steps.append((f"r{n}_long", " UNION ALL ".join(parts)))
 
         if any(c.after == rule.id and c.met == "awarded"
                for r in ruleset.rules.values() for c in r.all_conditions() if isinstance(c, After)):
-            flags = ", ".join(f"MAX(CASE WHEN tier_id = {quote(t.id)} THEN 1 ELSE 0 END) = 1 AS t{i}"
-                              for i, t in enumerate(tiers))
+            flags = ", ".join(f"MAX(CASE WHEN t{i} THEN 1 ELSE 0 END) = 1 AS t{i}" for i in range(len(tiers)))
             plan.steps.append((f"aw{n}", (
-                f"SELECT cid, year, TRUE AS t_any, {flags} FROM r{n}_long "
-                f"WHERE COALESCE(truth, FALSE) GROUP BY cid, year")))
+                f"SELECT cid, year, TRUE AS t_any, {flags} FROM r{n}_wide WHERE held GROUP BY cid, year")))
 
         collect = "TRUE" if rule.hit_policy == "collect" else "FALSE"
         pass_through = "TRUE" if rule.award.kind == "pass_through" else "FALSE"
+        near_id = "CASE near " + " ".join(f"WHEN {i} THEN {quote(t.id)}" for i, t in enumerate(tiers)) + " END"
+        near_failing = ("CASE near " + " ".join(f"WHEN {i} THEN {first_of(conds[i], ctx, 'FALSE')}"
+                                                 for i in range(len(tiers))) + " END")
         plan.steps.append((f"r{n}_dec", (
             "WITH w AS (SELECT l.*, "
             "MIN(CASE WHEN truth THEN tier_rank END) OVER (PARTITION BY cid, fid) AS ft, "
-            "MIN(CASE WHEN truth IS NULL THEN tier_rank END) OVER (PARTITION BY cid, fid) AS fu, "
-            "ROW_NUMBER() OVER (PARTITION BY cid, fid ORDER BY used, failed, "
-            "CASE WHEN gap IS NULL THEN 1 ELSE 0 END, COALESCE(gap, 0), tier_rank DESC) AS near "
+            "MIN(CASE WHEN truth IS NULL THEN tier_rank END) OVER (PARTITION BY cid, fid) AS fu "
             f"FROM r{n}_long l) "
             "SELECT cid, fid, fkey, year, tier_rank, tier_id, "
             f"CASE WHEN ft IS NOT NULL THEN (CASE WHEN {pass_through} AND amount IS NULL "
-            "THEN 'needs_info' ELSE 'eligible' END) "
-            "WHEN fu IS NOT NULL THEN 'needs_info' ELSE 'not_eligible' END AS status, "
-            "CASE WHEN ft IS NOT NULL OR fu IS NOT NULL THEN amount END AS amount, "
+            "THEN 'needs_info' ELSE 'eligible' END) ELSE 'needs_info' END AS status, "
+            "amount, "
             f"CASE WHEN ft IS NOT NULL AND {pass_through} AND amount IS NULL THEN {quote(rule.award.field or '')} "
-            "WHEN ft IS NULL AND fu IS NOT NULL THEN missing END AS missing, "
-            "CASE WHEN ft IS NULL AND fu IS NULL THEN failing END AS failing "
+            "WHEN ft IS NULL THEN missing END AS missing, CAST(NULL AS VARCHAR) AS failing "
             f"FROM w WHERE (ft IS NOT NULL AND COALESCE(truth, FALSE) AND ({collect} OR tier_rank = ft)) "
-            f"OR (ft IS NULL AND fu IS NOT NULL AND truth IS NULL AND ({collect} OR tier_rank = fu)) "
-            "OR (ft IS NULL AND fu IS NULL AND near = 1) "
+            f"OR (ft IS NULL AND truth IS NULL AND ({collect} OR tier_rank = fu)) "
+            "UNION ALL "
+            f"SELECT w.cid, w.fid, w.fkey, w.year, w.near AS tier_rank, {near_id} AS tier_id, "
+            "'not_eligible' AS status, CAST(NULL AS DECIMAL(38,6)) AS amount, CAST(NULL AS VARCHAR) AS missing, "
+            f"{near_failing} AS failing FROM r{n}_wide w JOIN r{n}_base b ON b.cid = w.cid AND b.fid = w.fid "
+            "WHERE NOT w.open "
             "UNION ALL "
             "SELECT cid, fid, fkey, year, -1 AS tier_rank, NULL AS tier_id, 'not_eligible' AS status, "
             f"CAST(NULL AS DECIMAL(38,6)) AS amount, NULL AS missing, {first_of(rule.conditions, ctx, 'FALSE')} AS failing "
