@@ -299,15 +299,19 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
         "SELECT 'row', row_no, ckey, 'year', year, '同一企业同一年度重复（与第' || CAST(first_row AS VARCHAR) || '行重复）', "
         "'duplicate company-year (same as row ' || CAST(first_row AS VARCHAR) || ')' FROM (SELECT row_no, ckey, year, "
         "MIN(row_no) OVER (PARTITION BY ckey, year) AS first_row FROM raw_k WHERE year IS NOT NULL) WHERE row_no > first_row")
-    for col in COMPANY_LEVEL:
-        if col == "credit_code":
-            continue
+    # Company-level cells that disagree: found with one aggregate pass, then named per row.
+    levels = [c for c in COMPANY_LEVEL if c != "credit_code"]
+    counts = ", ".join(f"count(DISTINCT {c}) > 1 AS d_{c}" for c in levels)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE mixed AS SELECT * FROM (SELECT ckey, {counts} FROM raw_k "
+                f"GROUP BY ckey) WHERE {' OR '.join(f'd_{c}' for c in levels)}")
+    for col in levels:
         parts.append(
             f"SELECT 'company', row_no, ckey, {_q(col)}, {col}, '同一企业各行的该项不一致（首次出现于第' || CAST(first_row AS VARCHAR) || '行）', "
             f"'differs between rows of the same company (first given on row ' || CAST(first_row AS VARCHAR) || ')' "
-            f"FROM (SELECT row_no, ckey, {col}, first_value({col} IGNORE NULLS) OVER (PARTITION BY ckey ORDER BY row_no "
+            f"FROM (SELECT r.row_no, r.ckey, r.{col}, first_value(r.{col} IGNORE NULLS) OVER (PARTITION BY r.ckey ORDER BY r.row_no "
             f"ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_value, "
-            f"MIN(CASE WHEN {col} IS NOT NULL THEN row_no END) OVER (PARTITION BY ckey) AS first_row FROM raw_k) "
+            f"MIN(CASE WHEN r.{col} IS NOT NULL THEN r.row_no END) OVER (PARTITION BY r.ckey) AS first_row "
+            f"FROM raw_k r JOIN mixed m ON m.ckey = r.ckey WHERE m.d_{col}) "
             f"WHERE {col} IS NOT NULL AND first_value IS NOT NULL AND {col} <> first_value")
     con.execute("CREATE OR REPLACE TEMP TABLE row_errors AS " + " UNION ALL ".join(parts))
     codes = con.execute("SELECT DISTINCT upper(credit_code) FROM raw WHERE credit_code IS NOT NULL AND "

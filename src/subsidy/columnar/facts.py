@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -78,6 +79,11 @@ LEFT JOIN ev_company e ON e.cid = c.cid
 """
 
 
+@lru_cache(maxsize=32)
+def _columns(subject: str) -> tuple[str, ...]:
+    return tuple(subject_columns(subject))
+
+
 def _schema(subject: str) -> pa.Schema:
     cols = subject_columns(subject)
     return pa.schema([*(pa.field(n, t) for n, t in _BASE.items()),
@@ -91,7 +97,7 @@ def _row(cid: int, fact: Fact) -> dict[str, Any]:
         "event_date": date_number(fact.date) if fact.date else None,
         "window_known": fact.window_known, "district": fact.values["district"],
         "sector": fact.values["sector"], "in_wuhan": fact.values["in_wuhan"]}
-    for col in subject_columns(fact.subject):
+    for col in _columns(fact.subject):
         value = fact.values.get(col[2:])
         row[col] = Decimal(value) if isinstance(value, Decimal) else value
     return row
@@ -108,6 +114,16 @@ def event_facts(companies: dict[int, tuple[str, str, list[int]]],
         if cid not in companies:
             continue
         district, sector, years = companies[cid]
+        if cells.keys() == {"industry_tags"}:  # the common case: only the company fact changes
+            tags = set(cells["industry_tags"])
+            rows["company"].append({
+                "cid": cid, "fid": "company", "fkey": "company", "year": max(years), "event_year": max(years),
+                "event_date": None, "window_known": True, "district": district, "sector": sector,
+                "in_wuhan": district != "outside_wuhan", "x_listed": False, "x_is_high_tech": False,
+                **{c: c[len("x_tag_"):] in tags for c in _columns("company") if c.startswith("x_tag_")}})
+            continue
+        # Only the last year matters to event facts (a pending project is judged as of it).
+        years = years[-1:]
         profile = Profile.model_construct(
             name="", credit_code=None, district=district, sector=sector, industry_tags=cells.get("industry_tags"),
             scale_entry_year=None, prior_peak_revenue_wan=None, prior_peak_main_revenue_wan=None,
