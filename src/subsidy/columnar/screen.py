@@ -259,3 +259,38 @@ def _write_summary(con: duckdb.DuckDBPyConnection, path):
     from .output import write_table
 
     return write_table(summary_table(con), path, SUMMARY_HEADER)
+
+
+# ------------------------------------------------------------------ in memory (the app)
+
+
+def tables_for(screened: Screened, findings: pa.Table, ruleset: RuleSet) -> None:
+    """Make ``findings`` the current result of ``screened``: the push list, the summary and
+    the enriched findings are then read with :func:`summary_table`, :func:`push_table` and
+    :func:`findings_table`."""
+    con = screened.con
+    _rules_meta(con, ruleset)
+    con.register("current_findings", findings)
+    con.execute("CREATE OR REPLACE TEMP TABLE eligible_all AS SELECT cid, rule_id, rule_order, year, fid, "
+                "tier_rank, tier, amount_wan FROM current_findings WHERE status = 'eligible'")
+    con.execute("CREATE OR REPLACE TEMP TABLE summary_parts AS SELECT f.rule_id, f.year, c.district, f.status, "
+                "count(*) AS n, sum(f.amount_wan) AS amount FROM current_findings f "
+                "JOIN companies c ON c.cid = f.cid GROUP BY ALL")
+
+
+def push_table(screened: Screened, include_support: bool = False) -> pa.Table:
+    keep = "TRUE" if include_support else "m.amount_kind <> 'none'"
+    return screened.con.sql(_PUSH.format(keep=keep)).to_arrow_table()
+
+
+def findings_table(screened: Screened) -> pa.Table:
+    """The current findings with company and rule columns (as ``subsidy screen`` writes them)."""
+    return screened.con.sql(_ENRICH.replace("FROM chunk f", "FROM current_findings f")).to_arrow_table()
+
+
+def company_ids(screened: Screened, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
+    """Companies whose credit code or name contains ``text``: (cid, name, credit code)."""
+    pattern = "%" + text.strip().replace("%", "").replace("_", "") + "%"
+    return [(int(c), n, code or "") for c, n, code in screened.con.execute(
+        "SELECT cid, name, credit_code FROM companies WHERE name LIKE ? OR credit_code LIKE upper(?) "
+        "ORDER BY cid LIMIT ?", [pattern, pattern, limit]).fetchall()]

@@ -14,7 +14,7 @@ import logging
 import streamlit as st
 
 from subsidy.evaluate import default_rules
-from subsidy.ui import catalogue_page, check_page
+from subsidy.ui import catalogue_page, check_page, screening_page
 from subsidy.ui.i18n import LANG_NAMES, LANGS, t
 from subsidy.ui.state import LANG_KEY, current_lang
 
@@ -76,6 +76,8 @@ def main() -> None:
         st.Page(_guarded(catalogue_page.render), title=t("page_catalogue", lang), icon=":material/menu_book:",
                 url_path="catalogue"),
         st.Page(_guarded(review), title=t("page_review", lang), icon=":material/fact_check:", url_path="review"),
+        st.Page(_guarded(lambda: screening_page.render(current_lang())), title=screening_page.page_title(lang),
+                icon=":material/query_stats:", url_path="screening"),
     ]
     page = st.navigation(pages)
     with st.sidebar:
