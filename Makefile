@@ -37,6 +37,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_screen.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info artifacts

@@ -81,8 +81,12 @@ class Ctx:
 
 
 def quote(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(text).replace("'", "''") + "'"
+    """A SQL string literal that DuckDB and Spark SQL read alike.
+
+    The two escape differently (Spark reads backslashes, and '' as two literals), so an
+    apostrophe or a backslash — never part of a code, only of words — is replaced by its
+    full-width form."""
+    return "'" + str(text).replace("'", "’").replace("\\", "＼") + "'"
 
 
 def ident(name: str) -> str:
