@@ -42,7 +42,9 @@ def spark():
     from pyspark.sql import SparkSession
 
     session = (SparkSession.builder.master("local[1]").appName("subsidy-portability")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+               .config("spark.driver.memory", "2g").config("spark.sql.ui.retainedExecutions", "1")
+               .config("spark.ui.retainedJobs", "1").config("spark.ui.retainedStages", "1")
                .config("spark.sql.ansi.enabled", "false").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
@@ -59,7 +61,7 @@ def test_spark_runs_the_same_plan_with_identical_findings(spark, tmp_path):
 
     rules = default_rules()
     ruleset = rules.with_switches({**rules.readings, **SWITCHES})
-    screened = from_profiles(edge_profiles(200, rules, seed=77))
+    screened = from_profiles(edge_profiles(100, rules, seed=77))
     on_duckdb = findings_map(screened.findings(ruleset))
     on_spark = findings_map(run_plan(spark, ruleset, export_facts(screened, tmp_path / "facts")))
     assert on_duckdb, "the population gives findings"
