@@ -41,9 +41,12 @@ pytestmark = [pytest.mark.spark, pytest.mark.skipif(SKIP is not None, reason=SKI
 def spark():
     from pyspark.sql import SparkSession
 
+    # The JVM reads its heap size at start, from the submit arguments (a builder option is late).
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 2g pyspark-shell")
     session = (SparkSession.builder.master("local[1]").appName("subsidy-portability")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
-               .config("spark.driver.memory", "2g").config("spark.sql.ui.retainedExecutions", "1")
+               .config("spark.driver.memory", "2g")
+               .config("spark.sql.autoBroadcastJoinThreshold", "-1").config("spark.sql.ui.retainedExecutions", "1")
                .config("spark.ui.retainedJobs", "1").config("spark.ui.retainedStages", "1")
                .config("spark.sql.ansi.enabled", "false").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
