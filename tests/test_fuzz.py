@@ -97,8 +97,10 @@ def _plausible(draw: st.DrawFn, key: Any, original: Any) -> Any:
 def mutated_profiles(draw: st.DrawFn) -> str:
     """An example profile with a few of its values (or keys) replaced by hostile ones, as
     JSON text; sometimes a whole entry repeated, sometimes text that is no JSON at all."""
-    profile = draw(st.sampled_from(EXAMPLES))
-    for _ in range(draw(st.integers(min_value=1, max_value=2))):
+    profile = copy.deepcopy(draw(st.sampled_from(EXAMPLES)))
+    if draw(st.booleans()):  # the name is printed in every output: make it markup half the time
+        profile["name"] = "".join(draw(st.lists(MARKUP_TEXT, min_size=1, max_size=3)))
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):
         paths = _paths(profile)
         path = draw(st.sampled_from(paths))
         kind = draw(st.sampled_from(["plausible"] * 6 + ["value", "repeat", "key"]))
