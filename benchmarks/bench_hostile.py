@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/bench_hostile.py [--repeat 3]
 
-Each file is read by :func:`subsidy.claims.read_claims_bounded` (a worker process capped in
-time and memory) in a fresh parent, so that the worker's peak resident memory is measured
-alone. The example template (a real, small batch) and a legitimate batch of 10,000 claims
+Each file is made first and written to disk, then read by
+:func:`subsidy.claims.read_claims_bounded` (a worker process capped in time and memory) from a
+fresh, small parent, so that the worker's peak resident memory is measured alone (on Linux a
+child's peak starts from its parent's size at fork). The example template (a real, small batch) and a legitimate batch of 10,000 claims
 are read the same way as references, in the same run, and the machine's load is printed
 alongside: the worker's start-up (a new interpreter) is part of every figure.
 """
@@ -19,6 +20,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,19 +59,18 @@ CASES = {
 }
 
 
-def one(case: str) -> None:
-    """Child mode: build one file, read it with the worker, print what happened as JSON."""
-    data = CASES[case]()
-    name = "hostile.csv" if "CSV" in case else "hostile.xlsx"
+def one(path: str) -> None:
+    """Child mode: read one file with the worker, print what happened as JSON."""
+    size = Path(path).stat().st_size
     started = time.perf_counter()
     try:
-        batch = read_claims_bounded(data, name)
+        batch = read_claims_bounded(path)
         outcome = f"read: {len(batch.claims)} claims, {len(batch.problems)} problems listed"
     except ClaimsFileError as exc:
         outcome = "refused: " + exc.message_en[:70]
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "size_mb": len(data) / 2**20,
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, "size_mb": size / 2**20,
                       "outcome": outcome}))
 
 
@@ -84,17 +85,22 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} cores")
     print(f"{'file':44} {'size':>7} {'median s':>9} {'peak MB':>8}  outcome")
-    for case in CASES:
+    folder = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+    for case, make in CASES.items():
+        path = folder / ("hostile.csv" if "CSV" in case else "hostile.xlsx")
+        path.write_bytes(make())
         runs = []
         for _ in range(args.repeat):
-            done = subprocess.run([sys.executable, __file__, "--one", case], capture_output=True,
-                                  text=True, check=True)
+            done = subprocess.run([sys.executable, __file__, "--one", str(path)],
+                                  capture_output=True, text=True, check=True)
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        path.unlink()
         seconds = statistics.median(r["seconds"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)
         print(f"{case:44} {runs[0]['size_mb']:6.2f}M {seconds:9.2f} {peak:8.0f}  {runs[0]['outcome']}",
               flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    folder.rmdir()
 
 
 if __name__ == "__main__":

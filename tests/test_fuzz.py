@@ -70,15 +70,40 @@ def _replace(data: Any, path: tuple, value: Any) -> Any:
     return data
 
 
+MARKUP_TEXT = st.sampled_from(["[/x]", "[link=https://evil.example]点我[/link]", "**粗**", "![x](y)",
+                               "<b>b</b>", ":smile:", "[bold]甲[/bold]", "1. 乙", "- 丙"])
+
+
+FREE_TEXT = {"name", "leader", "exchange", "programme"}
+
+
+def _plausible(draw: st.DrawFn, key: Any, original: Any) -> Any:
+    """A value of the same kind as ``original`` that may well be accepted: a year, a figure
+    within or at the bounds, a name made of markup."""
+    if isinstance(original, bool):
+        return draw(st.booleans())
+    if isinstance(original, int) and 1990 <= original <= 2100:
+        return draw(st.integers(min_value=1990, max_value=2100))
+    if isinstance(original, int | float):
+        return draw(st.one_of(st.integers(min_value=0, max_value=MAX_MONEY_WAN),
+                              st.decimals(min_value=0, max_value=MAX_MONEY_WAN, places=6)
+                              .map(str), st.sampled_from([0, MAX_MONEY_WAN, 1990, 2100])))
+    if isinstance(original, str) and key in FREE_TEXT:
+        return "".join(draw(st.lists(MARKUP_TEXT, min_size=1, max_size=3)))
+    return original
+
+
 @st.composite
 def mutated_profiles(draw: st.DrawFn) -> str:
     """An example profile with a few of its values (or keys) replaced by hostile ones, as
     JSON text; sometimes a whole entry repeated, sometimes text that is no JSON at all."""
-    profile = draw(st.sampled_from(EXAMPLES))
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+    profile = copy.deepcopy(draw(st.sampled_from(EXAMPLES)))
+    if draw(st.booleans()):  # the name is printed in every output: make it markup half the time
+        profile["name"] = "".join(draw(st.lists(MARKUP_TEXT, min_size=1, max_size=3)))
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):
         paths = _paths(profile)
         path = draw(st.sampled_from(paths))
-        kind = draw(st.sampled_from(["value", "value", "repeat", "key"]))
+        kind = draw(st.sampled_from(["plausible"] * 6 + ["value", "repeat", "key"]))
         if kind == "repeat" and isinstance(path[-1], int):
             parent = profile
             for part in path[:-1]:
@@ -86,6 +111,11 @@ def mutated_profiles(draw: st.DrawFn) -> str:
             profile = _replace(profile, path[:-1], [*parent, copy.deepcopy(parent[path[-1]])])
         elif kind == "key":
             profile = _replace(profile, (draw(HOSTILE_TEXT),), draw(VALUE))
+        elif kind == "plausible":
+            target = profile
+            for part in path:
+                target = target[part]
+            profile = _replace(profile, path, _plausible(draw, path[-1], target))
         else:
             profile = _replace(profile, path, draw(VALUE))
     text = json.dumps(profile, ensure_ascii=draw(st.booleans()), default=str)
