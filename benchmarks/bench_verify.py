@@ -11,6 +11,7 @@ some repeated), then times each stage and prints claims per second and the peak 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -110,7 +111,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    print(f"memory after imports: {peak_mb():.0f} MB")
+    print(f"memory after imports: {peak_mb():.0f} MB; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
     started = time.perf_counter()
     profiles = companies(args.companies, rng)
     rows = claims(profiles, args.claims, rng)
@@ -157,9 +159,15 @@ def main() -> None:
             register.propose(claim_id, "approve", people["clerk"])
             register.decide(claim_id, "approve", people["reviewer"])
             times.append(time.perf_counter() - t0)
+        reference = []
+        for _ in range(max(len(times), 1)):
+            t0 = time.perf_counter()
+            register.open_batch("sha256:bench-reference", "reference", 0)  # one locked write, found
+            reference.append(time.perf_counter() - t0)
         if times:
             print(f"propose + decide (two writes, award ledger, chain): median "
-                  f"{statistics.median(times) * 1000:.1f} ms over {len(times)} claims")
+                  f"{statistics.median(times) * 1000:.1f} ms over {len(times)} claims; reference, one "
+                  f"locked write transaction: median {statistics.median(reference) * 1000:.1f} ms")
         t0 = time.perf_counter()
         chain = register.check()
         t_check = time.perf_counter() - t0
@@ -170,7 +178,7 @@ def main() -> None:
     t0 = time.perf_counter()
     report = report_workbook(verification)
     print(f"report:  {time.perf_counter() - t0:6.2f} s  ({len(report) / 1024 / 1024:.1f} MB)")
-    print(f"peak memory (RSS): {peak_mb():.0f} MB")
+    print(f"peak memory (RSS): {peak_mb():.0f} MB; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ What may stay, and why (the allow-list):
 - in the Chinese pages: codes a reader looks up elsewhere (rule ids ``qk.listing``, reading ids
   ``INTERP-QK-1``, policy ids, the ruleset version ``sha256:…``, source file names), the
   format names JSON, Excel, HTML, PDF, XLSX, CSV, the unit MB and the standard's name GB, and
-  the language switch's "English" / "Language" (so a reader of either language finds it);
+  the language switch's "English" / "Language" (so a reader of either language finds it), and
+  commands shown as code (typed as they are, in either language);
 - in the English pages: the switch's "中文" / "语言"; the section numbers of the policy
   documents ("三(二)1": a citation of the Chinese text, which has no English numbering); text
   marked ``lang="zh-CN"`` — verbatim clauses and proper names that exist only in Chinese.
@@ -62,7 +63,7 @@ VISIBLE_TEXT = """
     const text = n.nodeValue.trim();
     const el = n.parentElement;
     if (!text || !el) continue;
-    if (el.closest('script, style, noscript, [data-testid="stIconMaterial"], [lang^="zh"]')) continue;
+    if (el.closest('script, style, noscript, code, pre, [data-testid="stIconMaterial"], [lang^="zh"]')) continue;
     if (getComputedStyle(el).fontFamily.includes("Material")) continue;  // icon ligatures
     if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}) || clipped(el)) continue;
     out.push(text);

@@ -119,6 +119,11 @@ def test_register_check_passes_then_finds_an_edit_behind_the_triggers(workdir: P
     assert run(["verify", "c.xlsx", "--record", "--user", "clerk1"], f"{CLERK_PW}\n").exit_code == 0
     result = run(["register", "check"])
     assert result.exit_code == 0 and "哈希链完整" in result.output
+    anchor = result.output.split("末环 / last link ")[1].split()[0]
+    assert run(["register", "check", "--anchor", anchor]).exit_code == 0
+    seq = anchor.split(":")[0]
+    result = run(["register", "check", "--anchor", f"{seq}:{'0' * 64}"])
+    assert result.exit_code == 1 and "锚点不符" in result.output
     register = Register()
     with register.engine.begin() as conn:
         conn.execute(text("DROP TRIGGER claims_no_update"))

@@ -165,3 +165,11 @@ def test_the_pages_open_in_chromium(demo: tuple[Register, Verification], tmp_pat
                 assert page.locator("section.letter").count() == len(notices(histories))
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
             page.context.close()
+
+
+def test_a_period_selects_the_claims_decided_in_it(demo: tuple[Register, Verification]) -> None:
+    register, verification = demo
+    now = dt.datetime.now(dt.UTC)
+    decided = register.histories(since=now - dt.timedelta(days=1), until=now + dt.timedelta(days=1))
+    assert {h.id for h in decided} == {v.register_claim_id for v in verification.verdicts}
+    assert register.histories(since=now + dt.timedelta(days=1)) == []

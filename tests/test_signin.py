@@ -76,3 +76,20 @@ def test_a_disabled_account_is_signed_out_and_sign_out_works(app: tuple[AppTest,
     next(b for b in at.button if b.label == "退出登录").click()
     at.run()
     assert [t.value for t in at.title] == ["登录"] and "已退出登录" in texts(at)
+
+
+def test_the_page_in_english(app: tuple[AppTest, Accounts]) -> None:
+    def english() -> None:
+        from subsidy.ui import review_page
+
+        review_page.render("en")
+
+    at = AppTest.from_function(english, default_timeout=60)
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    at.text_input(key="auth.username").input("reviewer1")
+    at.text_input(key="auth.password").input(PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert not at.exception
+    assert "Review: verify claims and record decisions" in texts(at) and "No proposal is waiting." in texts(at)

@@ -160,20 +160,42 @@ register_app = typer.Typer(help="登记簿 / the register", no_args_is_help=True
 
 
 @register_app.command("check")
-def register_check(db: DbOpt = None) -> None:
+def register_check(
+    anchors: Annotated[list[str] | None, typer.Option("--anchor", help="此前记下的 环号:哈希，核对其未被改写 / a SEQ:HASH noted earlier (repeatable)")] = None,
+    db: DbOpt = None,
+) -> None:
     """核对哈希链：发现绕过程序改动、删除或插入的记录 / recompute the hash chain and report the first break.
 
-    Exit status 0 when the chain holds, 1 when it is broken, 2 when the register cannot be read.
+    The last link's number and hash are printed: note them outside the database, and a later
+    ``--anchor SEQ:HASH`` proves that nothing up to there was rewritten, even by someone who
+    recomputed the whole chain. Exit status 0 when the chain holds, 1 when it is broken or an
+    anchor does not match, 2 when the register cannot be read.
     """
+    wanted: list[tuple[int, str]] = []
+    for anchor in anchors or []:
+        seq, _, digest = anchor.partition(":")
+        if not seq.strip().isdigit() or len(digest.strip()) != 64:
+            refuse(f"--anchor 应为 环号:哈希（64位十六进制）/ --anchor is SEQ:HASH (64 hex digits), got {anchor!r}")
+        wanted.append((int(seq), digest.strip().lower()))
     register = open_register(db)
     try:
         report = register.check()
+        found = [(seq, digest, register.link_hash(seq)) for seq, digest in wanted]
     except RegisterError as exc:
         refuse(str(exc))
     rows = sum(report.rows.values())
-    if report.ok:
+    mismatched = [(seq, digest) for seq, digest, actual in found if actual != digest]
+    if report.ok and not mismatched:
         out.print(Text(f"哈希链完整 / chain intact: {report.links} 环 links, {rows} 条记录 records"))
+        for seq, _digest, _actual in found:
+            out.print(Text(f"锚点相符 / anchor matches: {seq}"))
+        out.print(Text(f"末环 / last link {report.head_seq}:{report.head_hash}"))
         return
+    for seq, _digest in mismatched:
+        err.print(Text.assemble(("锚点不符 / anchor mismatch: ", "bold red"),
+                                f"第 {seq} 环已被改写或不存在 / link {seq} was rewritten or is gone"))
+    if report.ok:
+        raise typer.Exit(1)
     assert report.broken is not None
     err.print(Text.assemble(("哈希链断裂 / chain broken: ", "bold red"), report.broken.message_zh))
     err.print(Text(report.broken.message_en))

@@ -623,6 +623,8 @@ def run_batch(batch: ClaimBatch, *, rules: RuleSet | None = None, register: Regi
     A kill or crash loses at most the chunk being written; running the same file again skips
     what was recorded (idempotency keys) and completes the rest. ``after_chunk(index, verdicts)``
     runs after each chunk is committed (progress reports, tests that interrupt a batch).
+    ``official`` is the account name of the signed-in 经办 recording the batch (the command
+    line and the page take it from the sign-in, never from a typed name).
     """
     ruleset = rules or default_rules()
     if record and register is None:

@@ -237,7 +237,7 @@ def write_template(target: str | Path | io.BytesIO, *, rules: RuleSet | None = N
         ("", False),
         ("命令行 / Command line", True),
         ("subsidy verify 申报.xlsx --out 核验结果.xlsx", False),
-        ("subsidy verify 申报.xlsx --record --official 经办人姓名   （记入登记簿）", False),
+        ("subsidy verify 申报.xlsx --record --user 用户名   （记入登记簿）", False),
     ]
     for row, (text, bold) in enumerate(lines, start=1):
         cell = help_sheet.cell(row=row, column=1, value=safe_cell(text))

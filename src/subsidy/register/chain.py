@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..money import normalize
@@ -74,15 +74,16 @@ def append(session: Session, rows: Iterable[Base]) -> None:
         return
     head = session.execute(select(ChainRow.seq, ChainRow.hash).order_by(ChainRow.seq.desc()).limit(1)).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+    links = []
     for obj in rows:
         table = obj.__tablename__
         content = row_hash(table, _object_values(obj))
         seq += 1
         link = link_hash(prev, table, obj.id, content)  # type: ignore[attr-defined]
-        session.add(ChainRow(seq=seq, table_name=table, row_id=obj.id,  # type: ignore[attr-defined]
-                             row_hash=content, prev_hash=prev, hash=link))
+        links.append({"seq": seq, "table_name": table, "row_id": obj.id,  # type: ignore[attr-defined]
+                      "row_hash": content, "prev_hash": prev, "hash": link})
         prev = link
-    session.flush()
+    session.execute(insert(ChainRow.__table__), links)  # one executemany, not an object per link
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,15 @@ class Break:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """``head_seq`` / ``head_hash``: the last verified link. Noted down outside the database
+    (a printout, a message to the auditor), it lets a later check prove that nothing up to
+    there was rewritten — even by someone who recomputed the whole chain."""
+
     links: int
     rows: dict[str, int]
     broken: Break | None
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
@@ -171,7 +178,12 @@ def check(session: Session) -> ChainReport:
                                f"{table} #{stray}：记录不在链上（绕过程序写入）",
                                f"{table} #{stray}: a record with no link (written around the program)")
                 break
-    return ChainReport(links=links, rows=rows, broken=broken)
+    return ChainReport(links=links, rows=rows, broken=broken, head_seq=expected_seq - 1, head_hash=prev)
+
+
+def link_at(session: Session, seq: int) -> str | None:
+    """The hash of link ``seq`` (None when there is no such link)."""
+    return session.scalar(select(ChainRow.hash).where(ChainRow.seq == seq))
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, func, or_, select, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .. import vocab
@@ -231,9 +231,9 @@ class Register:
                     yield writer
                     s.flush()
                     chain.append(s, writer.added)
-        except (RegisterError, IntegrityError):
+        except RegisterError:
             raise
-        except SQLAlchemyError as exc:
+        except SQLAlchemyError as exc:  # a constraint or trigger of the database refused it
             raise self._error(exc) from None
 
     # ------------------------------------------------------------------ batches and claims
@@ -241,17 +241,14 @@ class Register:
     def open_batch(self, digest: str, source_name: str, claim_count: int,
                    created_by: str | None = None) -> int:
         """The batch row of a claims file, created on its first run (committed at once)."""
-        try:
-            with self._write() as w:
-                found = w.s.scalar(select(BatchRow.id).where(BatchRow.source_digest == digest))
-                if found is not None:
-                    return found
-                row = w.add(BatchRow(source_digest=digest, source_name=source_name[:500],
-                                     claim_count=claim_count, created_by=created_by, created_at=now()))
-                w.s.flush()
-                return row.id  # type: ignore[attr-defined]
-        except IntegrityError as exc:
-            raise self._error(exc) from None
+        with self._write() as w:
+            found = w.s.scalar(select(BatchRow.id).where(BatchRow.source_digest == digest))
+            if found is not None:
+                return found
+            row = w.add(BatchRow(source_digest=digest, source_name=source_name[:500],
+                                 claim_count=claim_count, created_by=created_by, created_at=now()))
+            w.s.flush()
+            return row.id  # type: ignore[attr-defined]
 
     def record(self, batch_id: int, items: Sequence[tuple[ClaimInput, ResultInput]],
                verified_by: str | None = None) -> list[int]:
@@ -260,11 +257,8 @@ class Register:
         Claims already recorded (same key) and results already recorded (same claim and
         ruleset version) are left as they are, so a re-run adds only what is missing.
         """
-        try:
-            with self._write() as w:
-                return self._record(w, batch_id, items, verified_by)
-        except IntegrityError as exc:
-            raise self._error(exc) from None
+        with self._write() as w:
+            return self._record(w, batch_id, items, verified_by)
 
     def _record(self, w: _Writer, batch_id: int, items: Sequence[tuple[ClaimInput, ResultInput]],
                 verified_by: str | None) -> list[int]:
@@ -380,11 +374,8 @@ class Register:
         note = _note(note)
         if user.role != "reviewer":
             raise RegisterError("只有复核可以作出决定", "only a reviewer (复核) decides")
-        try:
-            with self._write() as w:
-                return self._decide(w, claim_id, action, user, note, approved_wan)
-        except IntegrityError as exc:
-            raise self._error(exc) from None
+        with self._write() as w:
+            return self._decide(w, claim_id, action, user, note, approved_wan)
 
     def _decide(self, w: _Writer, claim_id: int, action: str, user: User, note: str,
                 approved_wan: Decimal | str | None) -> DecisionInfo:
@@ -514,6 +505,11 @@ class Register:
         """Recompute the hash chain (``subsidy register check``)."""
         with self._session() as s:
             return chain.check(s)
+
+    def link_hash(self, seq: int) -> str | None:
+        """The hash of link ``seq`` of the chain, to compare with one noted down earlier."""
+        with self._session() as s:
+            return chain.link_at(s, seq)
 
     # ------------------------------------------------------------------ reading
 

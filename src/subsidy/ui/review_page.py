@@ -231,7 +231,7 @@ def _inputs(user: User, lang: str) -> None:
         uploaded = st.file_uploader(tr("upload", lang, mb=MAX_UPLOAD_BYTES // 1024 // 1024),
                                     type=["xlsx", "csv"], key="review.upload")
         if user.role == "clerk":
-            st.checkbox(tr("record", lang, name=user.shown), key="review.record")
+            st.checkbox(tr("record", lang, name=md(user.shown)), key="review.record")
     readings = interpretation_panel(lang)
     if st.button(tr("verify", lang), type="primary", icon=":material/fact_check:", key="review.run",
                  width="stretch"):

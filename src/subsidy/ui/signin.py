@@ -23,6 +23,7 @@ import streamlit as st
 from subsidy import vocab
 from subsidy.accounts import Accounts
 from subsidy.register import ROLES, Register, RegisterError, User, database_url
+from subsidy.ui.i18n import md
 
 log = logging.getLogger("subsidy.ui.signin")
 
@@ -45,10 +46,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "gone": ("账户已停用或不存在，已退出登录。", "The account is disabled or gone: signed out."),
     "not_allowed": ("本页面须由{roles}使用；{name} 的角色是{role}。",
                     "This page is for {roles}; {name} is {role}."),
-    "no_accounts": ("登记簿中还没有账户。请管理员在命令行创建首个管理员账户，再添加经办、复核账户："
-                    "subsidy users add 用户名 --role 管理员",
+    "no_accounts": ("登记簿中还没有账户。请管理员在命令行用下面的命令创建首个管理员账户，再添加经办、复核账户。",
                     "There are no accounts yet. An administrator creates the first one on the command "
-                    "line, then adds clerks and reviewers: subsidy users add NAME --role admin"),
+                    "line with the command below, then adds clerks and reviewers."),
+    "no_accounts_cmd": ("subsidy users add 用户名 --role 管理员", "subsidy users add NAME --role admin"),
     "register_down": ("登记簿无法打开，暂不能登录：", "The register cannot be opened; signing in is not possible:"),
 }
 
@@ -125,7 +126,7 @@ def require_role(roles: tuple[str, ...], lang: str) -> User | None:
 def banner(user: User, lang: str) -> None:
     """Who is signed in, and the sign-out button."""
     left, right = st.columns([4, 1], vertical_alignment="center")
-    left.caption(_t("signed_in", lang, name=user.shown, role=user.role_label(lang)))
+    left.caption(_t("signed_in", lang, name=md(user.shown), role=user.role_label(lang)))
     with right:
         _sign_out_button(lang)
 
@@ -149,6 +150,7 @@ def _form(lang: str) -> None:
         return
     if empty:
         st.info(_t("no_accounts", lang), icon=":material/person_add:")
+        st.code(_t("no_accounts_cmd", lang), language="bash")  # a command: shown as code, as typed
         return
     st.caption(_t("intro", lang))
     with st.form("auth.form", clear_on_submit=True, border=True):
