@@ -21,6 +21,7 @@ What may stay, and why (the allow-list):
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,7 +74,7 @@ VISIBLE_TEXT = """
 
 CODES = re.compile(
     r"sha256:?[0-9a-f]*|:[0-9a-f]{16}|INTERP-[A-Z0-9-]+|[\w-]+\.txt\b|\b[a-z0-9]+\.[a-z0-9_.]+\b"
-    r"|\b[a-z]+-[0-9]{4}-[a-z0-9]+\b")
+    r"|\b[a-z]+-[0-9]{4}-[a-z0-9]+\b|\b[A-Z]+(?:_[A-Z]+)+\b")  # …, environment variable names
 ZH_ALLOWED_WORDS = {"JSON", "EXCEL", "HTML", "PDF", "XLSX", "CSV", "MB", "GB", "ENGLISH", "LANGUAGE"}
 CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 SECTION = re.compile(r"[一二三四五六七八九十]+[、]?(?:\([一二三四五六七八九十]+\))*[0-9]*")
@@ -102,9 +103,18 @@ def data_corpus() -> str:
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with start_app() as url:
-        yield url
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    register = tmp_path_factory.mktemp("register") / "register.sqlite"
+    previous = os.environ.get("SUBSIDY_DB_URL")
+    os.environ["SUBSIDY_DB_URL"] = f"sqlite:///{register}"  # a fresh register, not the checkout's
+    try:
+        with start_app() as url:
+            yield url
+    finally:
+        if previous is None:
+            os.environ.pop("SUBSIDY_DB_URL", None)
+        else:
+            os.environ["SUBSIDY_DB_URL"] = previous
 
 
 @pytest.fixture(scope="module")

@@ -58,9 +58,10 @@ def missing_words(finding: Finding, lang: str = "zh") -> list[str]:
     return out
 
 
-def short_name(name: str, limit: int = 40) -> str:
+def short_name(name: str, limit: int = 100) -> str:
     """A name cut to ``limit`` characters with "…" (for titles; the full name stays in the
-    report and its exports)."""
+    report and its exports). 100 is the profile's own limit for a name: a valid name is shown
+    whole; anything longer that reaches a title is cut."""
     name = " ".join(name.split())
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
