@@ -120,7 +120,9 @@ def test_not_eligible_lists_the_failing_conditions() -> None:
 def test_needs_documents_names_the_missing_figure() -> None:
     verdict = only(verify(batch_of([claim(TRADING, "qk.revenue_milestone_bonus", 2019, 50)])))
     assert verdict.status == "needs_documents" and verdict.label() == "需补充材料"
-    assert any("district_fiscal_contribution_wan" in m for m in verdict.missing)
+    # said in words, never as a field path: what to add and what for
+    assert any("请补充2018年的区级财政贡献" in m for m in verdict.missing), verdict.missing
+    assert not any("_wan" in m for m in verdict.missing)
     assert any(line.passed is None for line in verdict.lines)
 
 

@@ -49,6 +49,8 @@ def _index(findings: Iterable[Finding]) -> dict[tuple, list[Finding]]:
     """Findings by (rule, year, subject); a rule may give several (one per tier collected)."""
     out: dict[tuple, list[Finding]] = {}
     for f in findings:
+        if f.status == "not_applicable":
+            continue  # outside a policy's area or period: a new policy's reach is not a change
         out.setdefault((f.rule_id, f.year, f.subject), []).append(f)
     return out
 

@@ -502,7 +502,7 @@ class Verifier:
                 verdict.provisional_wan = provisional
                 for finding in needs:
                     verdict.lines.extend(_unknown_lines(finding))
-                    verdict.missing.extend(m for m in finding.missing if m not in verdict.missing)
+                    verdict.missing.extend(m for m in _to_provide(finding) if m not in verdict.missing)
                 return
             if computed is None:
                 verdict.status = "confirmed"
@@ -534,7 +534,7 @@ class Verifier:
             verdict.provisional_wan = _sum(f.amount_wan for f in needs)
             for finding in needs:
                 verdict.lines.extend(_unknown_lines(finding, several))
-                verdict.missing.extend(m for m in finding.missing if m not in verdict.missing)
+                verdict.missing.extend(m for m in _to_provide(finding) if m not in verdict.missing)
             if verdict.provisional_wan is not None:
                 verdict.lines.append(Line(
                     f"补齐后如其余条件均满足，按规则测算金额为 {format_wan(verdict.provisional_wan)}",
@@ -596,8 +596,16 @@ def _unknown_lines(finding: Finding, several: bool = True) -> list[Line]:
         if reason.passed is None:
             lines.append(Line(reason.text, reason.text_en, None, "condition"))
     if finding.missing:
-        lines.append(Line("需补充：" + "；".join(finding.missing), "Provide: " + "; ".join(finding.missing)))
+        zh = _to_provide(finding)
+        en = finding.missing_text_en or finding.missing
+        lines.append(Line("需补充：" + "；".join(zh), "Provide: " + "; ".join(en)))
     return lines
+
+
+def _to_provide(finding: Finding) -> list[str]:
+    """What to provide, in words where the calculator has them ("请补充2018年的区级财政贡献
+    （用于计算2019年增幅）"); the field paths otherwise."""
+    return list(finding.missing_text or finding.missing)
 
 
 # --------------------------------------------------------------------------------------------
