@@ -33,7 +33,7 @@ MINIMAL_APP = 'import streamlit as st\nst.title("最小页面")\nst.text_input("
 
 PAGES = {
     "self-check (企业自查)": ("", 'input[aria-label="企业名称"]'),
-    "review (审核)": ("/review", '[data-testid="stFileUploaderDropzone"]'),
+    "review (审核)": ("/review", "h1"),  # its title (the sign-in form or the page itself)
 }
 
 
