@@ -468,9 +468,12 @@ def scale_hints(ruleset: RuleSet, profile: Profile, facts: list[Fact]) -> list[H
                 continue
             value = fact.get(line.field)
             if value is not None and value >= line.min_wan:
+                figure = "主营业务收入" if line.field == "main_revenue_wan" else "营业收入"
+                if line.field in fact.notes:  # the user gave another figure: say which stood in
+                    figure = "营业收入（未填主营业务收入，按营业收入计算）"
                 hints.append(Hint(
                     kind="scale_entry", year=fact.year,
-                    text=f"{fact.year}年{'主营业务收入' if line.field == 'main_revenue_wan' else '营业收入'}"
+                    text=f"{fact.year}年{figure}"
                          f"{format_wan(value)}已达到{line.label}的标准，但尚未填写入库纳统年度。"
                          f"可向统计部门申请入库；入库后可申报进规/进限奖励。此为提示，不是奖励。",
                     text_en=f"In {fact.year} revenue meets the national line ({line.label_en or line.label}) "
