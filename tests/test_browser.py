@@ -91,9 +91,19 @@ def open_form(page: Any) -> None:
 
 
 def choose(page: Any, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.keyboard.type(option)  # the list shows a few options at a time: filter it
-    page.get_by_role("option", name=option, exact=True).click()
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):  # on a busy machine the list may open after the typing began
+        box.click()
+        page.wait_for_timeout(200 * (attempt + 1))
+        page.keyboard.type(option)  # the list shows a few options at a time: filter it
+        try:
+            wanted.click(timeout=15_000)
+            break
+        except Exception:  # noqa: BLE001 — close the list and try again
+            page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"option {option!r} of {label!r} never appeared")
     wait_for_app(page)
 
 
