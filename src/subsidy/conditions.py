@@ -125,12 +125,17 @@ def show(kind: str, value: Any, name: str = "", lang: str = "zh") -> str:
     return str(value)
 
 
-def _or(items: list[dict]) -> dict:
+def durable_or(items: list[dict]) -> dict:
+    """durable_rules' disjunction (a single test stands alone)."""
     return items[0] if len(items) == 1 else {"$or": items}
 
 
-def _and(items: list[dict]) -> dict:
+def durable_and(items: list[dict]) -> dict:
+    """durable_rules' conjunction (a single test stands alone)."""
     return items[0] if len(items) == 1 else {"$and": items}
+
+
+_or, _and = durable_or, durable_and
 
 
 class Judgement:

@@ -32,6 +32,8 @@ from typing import Any
 from durable.engine import Host, MessageNotHandledException
 
 from .conditions import Condition
+from .conditions import durable_and as _and
+from .conditions import durable_or as _or
 from .facts import Fact, date_number
 from .fields import BY_SUBJECT, COMMON
 from .ruleset import Policy, Rule, RuleSet
@@ -71,14 +73,6 @@ KINDS = field_kinds()
 
 
 # ------------------------------------------------------------------ compiling
-
-
-def _or(items: list[dict]) -> dict:
-    return items[0] if len(items) == 1 else {"$or": items}
-
-
-def _and(items: list[dict]) -> dict:
-    return items[0] if len(items) == 1 else {"$and": items}
 
 
 def compile_condition(subject: str, cond: Condition, relax: bool = False) -> dict | None:

@@ -193,8 +193,6 @@ class _Decider:
                 judged = [(tier, and_all([common_quick, quick.judge_all(tier.conditions)])) for tier in tiers]
             self._check(rule, fact, fired, [t.id for t, j in judged if j.value is True])
             decided = {t for t, fid in fired if fid == fact.id}  # the engine's matches decide
-            judged = [(t, j if (t.id in decided) == (j.value is True) else Judgement(True, j.reasons))
-                      for t, j in judged]
             self.matched.setdefault(rule.id, set()).update((t, fact.year) for t in decided)
 
             common_fails = common_quick.value is False
@@ -207,7 +205,8 @@ class _Decider:
                     parts.append(explainer.judge_all(tier.conditions))
                 return and_all(parts)
 
-            findings.extend(self._from_tiers(rule, fact, base, judged, granted, in_words, common_fails))
+            findings.extend(self._from_tiers(rule, fact, base, judged, decided, granted, in_words,
+                                             common_fails))
         return findings
 
     def _check(self, rule: Rule, fact: Fact, fired: set[tuple[str, str]], true_tiers: list[str]) -> None:
@@ -246,11 +245,12 @@ class _Decider:
                 passed=True)])
         return None, None
 
-    def _from_tiers(self, rule: Rule, fact: Fact, base: dict, judged: list[tuple],
+    def _from_tiers(self, rule: Rule, fact: Fact, base: dict, judged: list[tuple], decided: set[str],
                     granted: dict[str, tuple[int, bool]], in_words: Callable[[Any], Judgement],
                     common_fails: bool = False) -> list[Finding]:
-        """Findings from the tiers' quick judgements; only the tiers shown are put in words."""
-        true = [(t, j) for t, j in judged if j.value is True]
+        """Findings from the tiers the engine matched (``decided``) and, for the others, the
+        quick judgements (unknown or not met); only the tiers shown are put in words."""
+        true = [(t, j) for t, j in judged if t.id in decided]
         if true:
             chosen = true[:1] if rule.hit_policy == "highest" else true
             out = []
