@@ -136,3 +136,16 @@ def wait_for_app(page: Any, timeout_ms: int = 30_000) -> None:
         timeout=timeout_ms,
     )
     page.wait_for_timeout(300)
+
+
+def review_signed_in(page: Any, base_url: str, username: str, password: str) -> None:
+    """Open the 审核 page in ``page`` and sign in (the page needs an account); generous
+    timeouts, as the machine may be busy."""
+    page.set_default_timeout(60_000)
+    page.goto(f"{base_url}/review")
+    wait_for_app(page, timeout_ms=60_000)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    wait_for_app(page, timeout_ms=60_000)
+    page.get_by_text("审核：申报核验与决定").wait_for()

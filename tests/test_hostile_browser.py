@@ -20,6 +20,7 @@ from browser_support import (
     browser_skip_reason,
     launch_browser,
     new_page,
+    review_signed_in,
     start_app,
     wait_for_app,
 )
@@ -83,18 +84,6 @@ def is_running(page: Any) -> bool:
                    .getAttribute('data-test-script-state') === 'running'"""))
 
 
-def review_signed_in(page: Any, base_url: str, username: str = "clerk1") -> None:
-    """Open the 审核 page and sign in (the page needs an account)."""
-    page.set_default_timeout(60_000)
-    page.goto(f"{base_url}/review")
-    wait_for_app(page, timeout_ms=60_000)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    wait_for_app(page, timeout_ms=60_000)
-    page.get_by_text("审核：申报核验与决定").wait_for()
-
-
 def no_injected_markup(page: Any) -> None:
     """Nothing from the hostile name became a link, an image or bold text."""
     assert page.locator('a[href*="evil.example"]').count() == 0
@@ -108,7 +97,7 @@ def test_a_second_user_is_answered_while_a_heavy_upload_is_read(browser: Any, ba
     heavy = workdir / "heavy.xlsx"
     heavy.write_bytes(hostile.problem_in_every_cell(20_000))  # just under the cell limit
     official = new_page(browser)
-    review_signed_in(official, base_url)
+    review_signed_in(official, base_url, "clerk1", PASSWORD)
     wait_for_app(official)
     official.locator('input[type="file"]').set_input_files(str(heavy))
     wait_for_app(official, timeout_ms=60_000)
@@ -146,7 +135,7 @@ def test_a_zip_bomb_upload_is_refused_with_the_limit_named(browser: Any, base_ur
     bomb = workdir / "bomb.xlsx"
     bomb.write_bytes(hostile.zip_bomb(400))
     page = new_page(browser)
-    review_signed_in(page, base_url)
+    review_signed_in(page, base_url, "clerk1", PASSWORD)
     page.locator('input[type="file"]').set_input_files(str(bomb))
     wait_for_app(page, timeout_ms=60_000)
     started = time.perf_counter()
@@ -190,7 +179,7 @@ def test_names_with_markdown_are_shown_as_text_on_the_review_page(browser: Any, 
     path.write_bytes("\r\n".join(",".join(json.dumps(str(v), ensure_ascii=False) for v in row)
                                  for row in [head, *rows]).encode("utf-8"))
     page = new_page(browser)
-    review_signed_in(page, base_url, "clerk_markup")
+    review_signed_in(page, base_url, "clerk_markup", PASSWORD)
     page.locator('input[type="file"]').set_input_files(str(path))
     wait_for_app(page, timeout_ms=60_000)
     page.get_by_text("核验结果记入登记簿").click()

@@ -28,6 +28,7 @@ from browser_support import (
     browser_skip_reason,
     launch_browser,
     new_page,
+    review_signed_in,
     start_app,
     wait_for_app,
 )
@@ -145,13 +146,7 @@ def page_for(browser: Any) -> Any:
 
 def signed_in(browser: Any, base_url: str, username: str, password: str = PASSWORD) -> Any:
     page = page_for(browser)
-    page.goto(f"{base_url}/review")
-    wait_for_app(page, timeout_ms=60_000)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    wait_for_app(page, timeout_ms=60_000)
-    page.get_by_text("审核：申报核验与决定").wait_for()
+    review_signed_in(page, base_url, username, password)
     return page
 
 
