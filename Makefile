@@ -45,6 +45,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_screen.py
 
 # Many users pressing 开始核查 at once, one process beside N processes behind nginx.
 bench-load: $(STAMP)

@@ -23,3 +23,41 @@ def test_highest_only_reading_lowers_the_city_ladder_total():
     assert entry.total_after < entry.total_before
     untouched = result.rules["qk.listing"]
     assert untouched.changed == 0
+
+
+def test_population_impact_moves_the_same_money_as_the_interactive_comparison():
+    from subsidy.columnar.screen import from_profiles
+    from subsidy.impact import population_impact
+
+    rules = default_rules()
+    flipped = rules.with_switches({"INTERP-WQB-1": "alternative"})
+    profiles = sample_profiles(300, seed=20261123)
+    interactive = compare(profiles, rules, flipped)
+    columnar = population_impact(from_profiles(profiles), rules, flipped)
+    assert columnar.total_before == interactive.total_before
+    assert columnar.total_after == interactive.total_after
+    moved: dict[str, object] = {}
+    for row in columnar.by_rule.to_pylist():
+        moved[row["rule_id"]] = moved.get(row["rule_id"], 0) + row["delta_wan"]
+        assert row["changed"] >= max(row["gained"], row["lost"])
+    for rule_id, entry in interactive.rules.items():
+        assert moved.get(rule_id, 0) == entry.total_after - entry.total_before, rule_id
+    lost = [r for r in columnar.changes.to_pylist() if r["rule_id"] == "wqb.industrial_revenue_milestone"]
+    assert lost and all(r["delta_wan"] <= 0 for r in lost)
+
+
+def test_population_impact_ignores_rows_that_only_become_not_applicable():
+    """A shorter window turns not-eligible rows into not-applicable ones: no change that matters."""
+    from subsidy.columnar.screen import from_profiles
+    from subsidy.impact import population_impact
+
+    rules = default_rules()
+    profiles = sample_profiles(200, seed=11)
+    screened = from_profiles(profiles)
+    same = population_impact(screened, rules, rules)
+    assert same.changes.num_rows == 0 and same.by_rule.num_rows == 0
+    longer = rules.with_switches({"INTERP-WQB-0": "alternative"})
+    result = population_impact(screened, rules, longer)
+    for row in result.changes.to_pylist():
+        tokens = set(row["before"].split("+")) | set(row["after"].split("+"))
+        assert tokens & {"eligible", "needs_info"}, row

@@ -30,6 +30,7 @@ from .cli_common import (
     shown,
     styled,
 )
+from .cli_screen import register_commands as register_screen_commands
 from .evaluate import evaluate
 from .findings import STATUS_ORDER, Finding, Report
 from .money import format_wan, format_wan_both
@@ -199,8 +200,14 @@ def impact(
     profiles: Annotated[Path | None, typer.Option(help="企业档案 JSON 目录 / a folder of profile JSON files instead")] = None,
     interp: InterpOpt = None,
     rules: RulesOpt = None,
+    population: Annotated[Path | None, typer.Option(help="企业年度数据文件（整体测算）/ a population file (columnar path)")] = None,
+    changes: Annotated[Path | None, typer.Option(help="变化明细输出文件 / write the changed companies to this file")] = None,
 ) -> None:
     """规则改动影响评估 / what a rule change does to a population, rule by rule."""
+    if population is not None:
+        from .cli_screen import impact_population
+
+        return impact_population(population, new_rules, interp, rules, changes_out=changes)
     from .impact import compare
     from .sample import sample_profiles
 
@@ -236,6 +243,7 @@ def schema() -> None:
 
 
 register_commands(app)  # template, verify, decide, history (claim verification)
+register_screen_commands(app)  # screen, sample (whole populations)
 
 
 def main() -> None:

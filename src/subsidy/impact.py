@@ -84,3 +84,69 @@ def compare(profiles: Iterable[Profile], before: RuleSet, after: RuleSet, exampl
                     entry.examples.append(f"{profile.name} {key[1]}年: {move}")
     return Impact(companies=count, before_version=before.version, after_version=after.version,
                   rules=dict(sorted(rules.items())))
+
+
+# ---------------------------------------------------------------- over a whole population
+
+
+@dataclass
+class PopulationImpact:
+    """A rule change over a population, on the columnar path.
+
+    ``by_rule``: per rule, year and district — companies whose answer changed, how many
+    gained and lost, and the money moved (eligible amounts after minus before).
+    ``changes``: one row per company, rule and year that changed, largest money first.
+    Only changes that matter count: a company moving between eligible, needs_info and
+    "nothing" (not eligible, or outside the window or area), or a changed eligible amount —
+    not a not-eligible row becoming not applicable.
+    """
+
+    by_rule: object
+    changes: object
+    total_before: Decimal
+    total_after: Decimal
+
+
+_STATE = """
+SELECT cid, rule_id, year,
+       MAX(CASE status WHEN 'eligible' THEN 2 WHEN 'needs_info' THEN 1 ELSE 0 END) AS rank,
+       COALESCE(SUM(CASE WHEN status = 'eligible' THEN amount_wan END), 0) AS wan,
+       string_agg(DISTINCT status, '+' ORDER BY status) AS statuses
+FROM {table} GROUP BY cid, rule_id, year
+"""
+
+
+def population_impact(screened, before, after) -> PopulationImpact:
+    """Compare the findings of ``before`` and ``after`` rule sets over a screened population."""
+    con = screened.con
+    con.register("impact_before", screened.findings(before))
+    con.register("impact_after", screened.findings(after))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE impact_old AS {_STATE.format(table='impact_before')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE impact_new AS {_STATE.format(table='impact_after')}")
+    con.execute("""CREATE OR REPLACE TEMP TABLE impact_diff AS
+        SELECT COALESCE(o.cid, n.cid) AS cid, COALESCE(o.rule_id, n.rule_id) AS rule_id,
+               COALESCE(o.year, n.year) AS year, COALESCE(o.rank, 0) AS rank_before,
+               COALESCE(n.rank, 0) AS rank_after, COALESCE(o.wan, 0) AS before_wan,
+               COALESCE(n.wan, 0) AS after_wan, COALESCE(o.statuses, 'not_applicable') AS before,
+               COALESCE(n.statuses, 'not_applicable') AS after
+        FROM impact_old o FULL OUTER JOIN impact_new n
+          ON o.cid = n.cid AND o.rule_id = n.rule_id AND o.year = n.year
+        WHERE COALESCE(o.rank, 0) <> COALESCE(n.rank, 0) OR COALESCE(o.wan, 0) <> COALESCE(n.wan, 0)""")
+    by_rule = con.sql("""
+        SELECT d.rule_id, d.year, c.district, count(DISTINCT d.cid) AS changed,
+               count(DISTINCT CASE WHEN d.rank_after > d.rank_before OR d.after_wan > d.before_wan THEN d.cid END) AS gained,
+               count(DISTINCT CASE WHEN d.rank_after < d.rank_before OR d.after_wan < d.before_wan THEN d.cid END) AS lost,
+               SUM(d.after_wan - d.before_wan) AS delta_wan
+        FROM impact_diff d JOIN companies c ON c.cid = d.cid
+        GROUP BY d.rule_id, d.year, c.district ORDER BY d.rule_id, d.year, c.district""").to_arrow_table()
+    changes = con.sql("""
+        SELECT c.name, c.credit_code, c.district, d.rule_id, d.year, d.before, d.after, d.before_wan,
+               d.after_wan, d.after_wan - d.before_wan AS delta_wan
+        FROM impact_diff d JOIN companies c ON c.cid = d.cid
+        ORDER BY abs(d.after_wan - d.before_wan) DESC, c.cid, d.rule_id, d.year""").to_arrow_table()
+    totals = con.execute("SELECT (SELECT COALESCE(SUM(wan), 0) FROM impact_old), "
+                         "(SELECT COALESCE(SUM(wan), 0) FROM impact_new)").fetchall()[0]
+    con.unregister("impact_before")
+    con.unregister("impact_after")
+    return PopulationImpact(by_rule=by_rule, changes=changes, total_before=normalize(Decimal(totals[0])),
+                            total_after=normalize(Decimal(totals[1])))

@@ -10,7 +10,16 @@ import random
 from decimal import Decimal
 
 from .profile import Profile, credit_code_check_char, parse_profile
-from .vocab import BOARDS, DISTRICTS, RECOGNITION_TITLES, SECTORS
+from .vocab import (
+    BOARDS,
+    DISTRICTS,
+    INCUBATOR_KINDS,
+    INCUBATOR_LEVELS,
+    INDUSTRY_TAGS,
+    RECOGNITION_TITLES,
+    SECTORS,
+    TALENT_PROGRAMMES,
+)
 
 DISTRICT_WEIGHTS = {"硚口区": 5, "武汉经开区": 3, "汉南区": 1, "outside_wuhan": 1}
 
@@ -62,3 +71,180 @@ def sample_profiles(n: int, seed: int = 20261123) -> list[Profile]:
     """``n`` validated profiles, the same for the same seed."""
     rng = random.Random(seed)
     return [parse_profile(make_profile(rng, i)) for i in range(n)]
+
+
+# ---------------------------------------------------------------- edge cases
+
+
+def rule_levels(ruleset) -> dict[str, list[Decimal]]:
+    """Every threshold the rules compare a field with (money and counts), by field name,
+    read from the rule files under every reading: edge values come from the rules, not code."""
+    from .fields import field as field_spec
+    from .ruleset import AnyOf, Choose, Compare, coerce_value
+
+    found: dict[str, set[Decimal]] = {}
+
+    def walk(cond, subject: str) -> None:
+        if isinstance(cond, Compare):
+            spec = field_spec(subject, cond.field)
+            if spec and spec.kind in ("money", "count", "ratio") and cond.op not in ("in", "not_in"):
+                found.setdefault(cond.field, set()).add(Decimal(coerce_value(spec.kind, cond.value)))
+        elif isinstance(cond, AnyOf):
+            for sub in cond.any:
+                walk(sub, subject)
+        elif isinstance(cond, Choose):
+            for branch in cond.choose:
+                if branch.when:
+                    walk(branch.when, subject)
+                for sub in branch.then:
+                    walk(sub, subject)
+
+    for interp in [None, *ruleset.interpretations]:
+        rs = ruleset if interp is None else ruleset.with_switches({interp: "alternative"})
+        for rule in rs.rules.values():
+            for cond in rule.all_conditions():
+                walk(cond, rule.subject)
+            for tier in rule.all_tiers():
+                for cond in tier.conditions:
+                    walk(cond, rule.subject)
+    return {name: sorted(values) for name, values in found.items()}
+
+
+def window_dates(ruleset) -> list[str]:
+    """Policy window boundaries and the days either side (ISO dates)."""
+    import datetime as dt
+
+    days = set()
+    for interp in [None, *ruleset.interpretations]:
+        rs = ruleset if interp is None else ruleset.with_switches({interp: "alternative"})
+        for policy in rs.policies.values():
+            for date in (policy.window.start, policy.window.end):
+                if date:
+                    days.update(date + dt.timedelta(days=d) for d in (-1, 0, 1))
+    return sorted(d.isoformat() for d in days)
+
+
+def _near(rng: random.Random, levels: list[Decimal]) -> Decimal:
+    """A value at, just below or just above one of ``levels`` — or anywhere."""
+    if not levels or rng.random() < 0.25:
+        return Decimal(rng.choice([0, 1, 50, 800, 5000, 30_000, 150_000, 450_000, 2_500_000, 40_000_000])) \
+            * Decimal(rng.uniform(0.5, 2)).quantize(Decimal("0.01"))
+    level = rng.choice(levels)
+    return max(Decimal(0), level + rng.choice([Decimal(0), Decimal("-0.01"), Decimal("0.01"),
+                                               Decimal("0.000001"), -level / 10, level / 5]))
+
+
+def edge_profile(rng: random.Random, i: int, levels: dict[str, list[Decimal]], dates: list[str]) -> dict:
+    """A profile built to hit the rules' edges: values at and next to every threshold, missing
+    figures, zero bases, gaps between years, dates on window boundaries, every district and
+    sector, several events of one kind in one year."""
+    revenue_levels = levels.get("revenue_wan", []) + levels.get("main_revenue_wan", [])
+    years_n = rng.choice([1, 2, 3, 3, 4])
+    first = rng.randint(2015, 2024)
+    years_list = list(range(first, first + years_n + 1))
+    if len(years_list) > 2 and rng.random() < 0.2:
+        years_list.pop(rng.randrange(1, len(years_list) - 1))  # a gap in the history
+    years_list = years_list[:years_n]
+    years = []
+    contribution = None
+    for y in years_list:
+        row: dict = {"year": y}
+        revenue = _near(rng, revenue_levels)
+        if rng.random() > 0.1:
+            row["revenue_wan"] = str(revenue)
+        pick = rng.random()
+        if pick < 0.3:
+            row["main_business_revenue_wan"] = str(_near(rng, revenue_levels))
+        elif pick < 0.5:
+            row["main_business_revenue_wan"] = str(revenue)
+        pick = rng.random()
+        if pick < 0.1:
+            contribution = None
+        elif pick < 0.18:
+            contribution = Decimal(0)
+        elif contribution and pick < 0.45:
+            contribution = (contribution * rng.choice([Decimal("1.15"), Decimal("1.149999"), Decimal("1.3"),
+                                                       Decimal("0.9")])).quantize(Decimal("0.000001"))
+        else:
+            contribution = _near(rng, levels.get("contribution_wan", []))
+        if contribution is not None:
+            row["district_fiscal_contribution_wan"] = str(contribution)
+        years.append(row)
+    first17 = f"91420{i % 100:02d}0MA4K{i:06d}"[:17]
+    profile: dict = {
+        "name": f"边界企业{i:05d}",
+        "district": rng.choice(list(DISTRICTS) + ["硚口区"] * 6 + ["武汉经开区", "汉南区"] * 2),
+        "sector": rng.choice(list(SECTORS) + ["industry", "services"] * 3),
+        "years": years,
+    }
+    if rng.random() < 0.9:
+        profile["credit_code"] = first17 + credit_code_check_char(first17)
+    pick = rng.random()
+    if pick < 0.15:
+        profile["prior_peak_revenue_wan"] = 0
+    elif pick < 0.8:
+        profile["prior_peak_revenue_wan"] = str(_near(rng, revenue_levels))
+    if rng.random() < 0.3:
+        profile["prior_peak_main_revenue_wan"] = str(_near(rng, revenue_levels))
+    if rng.random() < 0.5:
+        profile["scale_entry_year"] = rng.randint(2015, 2025)
+    if rng.random() < 0.3:
+        profile["listings"] = [{"board": rng.choice(list(BOARDS)),
+                                "date": rng.choice(dates) if rng.random() < 0.5 and dates
+                                else f"{rng.randint(2016, 2025)}-{rng.randint(1, 12):02d}-15"}
+                               for _ in range(rng.randint(1, 2))]
+    if rng.random() < 0.45:
+        titles = list(RECOGNITION_TITLES)
+        profile["recognitions"] = [
+            {"title": rng.choice(titles), "year": rng.randint(2016, 2025),
+             **({"name": rng.choice(["产品甲", "产品乙"])} if rng.random() < 0.3 else {})}
+            for _ in range(rng.randint(1, 4))]
+    if rng.random() < 0.2:
+        counts = {name: levels.get(name, [Decimal(1)]) for name in
+                  ("resident_enterprises", "new_enterprises", "hightech_cultivated")}
+        yearly = []
+        for y in sorted(rng.sample(range(2017, 2024), rng.randint(1, 3))):
+            row = {"year": y}
+            for name, lv in counts.items():
+                if rng.random() < 0.85:
+                    row[name] = max(0, int(rng.choice(lv)) + rng.choice([-1, 0, 0, 1, -40]))
+            yearly.append(row)
+        incubator: dict = {"kind": rng.choice(list(INCUBATOR_KINDS)), "yearly": yearly}
+        if rng.random() < 0.6:
+            incubator["recognition"] = {"level": rng.choice(list(INCUBATOR_LEVELS)), "year": rng.randint(2017, 2024)}
+        profile["incubator"] = incubator
+    if rng.random() < 0.2:
+        profile["talent_projects"] = [
+            {"programme": rng.choice([*TALENT_PROGRAMMES, "省级人才计划"]), "year": rng.randint(2017, 2024)}
+            for _ in range(rng.randint(1, 2))]
+    if rng.random() < 0.25:
+        projects = []
+        for k in range(rng.randint(1, 2)):
+            accepted = rng.choice([None, rng.randint(2016, 2024)])
+            project: dict = {"name": f"技改项目{k}"}
+            if rng.random() < 0.8:
+                project["in_catalogue"] = rng.random() < 0.8
+            if accepted is not None:
+                project["accepted_year"] = accepted
+                project["new_local_fiscal_revenue_wan"] = {
+                    str(accepted + d): str(_near(rng, [])) for d in range(4) if rng.random() < 0.7}
+            elif rng.random() < 0.5:
+                project["completed"] = rng.random() < 0.5
+            projects.append(project)
+        profile["tech_upgrade_projects"] = projects
+    if rng.random() < 0.15:
+        profile["park_rating"] = {"stars": rng.randint(1, 5), "year": rng.randint(2017, 2024)}
+    pick = rng.random()
+    if pick < 0.15:
+        profile["industry_tags"] = []
+    elif pick < 0.4:
+        profile["industry_tags"] = rng.sample(list(INDUSTRY_TAGS), rng.randint(1, 2))
+    return profile
+
+
+def edge_profiles(n: int, ruleset, seed: int = 20261202) -> list[Profile]:
+    """``n`` validated edge-case profiles for the differential test (same seed, same list)."""
+    rng = random.Random(seed)
+    levels = rule_levels(ruleset)
+    dates = window_dates(ruleset)
+    return [parse_profile(edge_profile(rng, i, levels, dates)) for i in range(n)]

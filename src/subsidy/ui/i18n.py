@@ -24,6 +24,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_check": ("企业自查", "Self-check"),
     "page_catalogue": ("规则目录", "Rule catalogue"),
     "page_review": ("审核", "Review"),
+    "page_screening": ("政策测算", "Policy screening"),
     "review_placeholder": (
         "审核页面尚未安装。它将用于核对申报清单与计算结果。",
         "The review page is not installed yet. It will check claim lists against the findings.",

@@ -62,6 +62,13 @@ def _relabel_widgets() -> None:
     check_page.keep_form_open(current_lang())
 
 
+def screening() -> None:
+    """The officials' 政策测算 page, imported on first visit (DuckDB is not needed before)."""
+    from subsidy.ui import screening_page
+
+    screening_page.render(current_lang())
+
+
 def main() -> None:
     """Build the page frame and run the chosen page."""
     lang = current_lang()
@@ -77,6 +84,8 @@ def main() -> None:
         st.Page(_guarded(catalogue_page.render), title=t("page_catalogue", lang), icon=":material/menu_book:",
                 url_path="catalogue"),
         st.Page(_guarded(review), title=t("page_review", lang), icon=":material/fact_check:", url_path="review"),
+        st.Page(_guarded(screening), title=t("page_screening", lang), icon=":material/query_stats:",
+                url_path="screening"),
     ]
     page = st.navigation(pages)
     with st.sidebar:
