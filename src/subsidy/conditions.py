@@ -6,12 +6,14 @@ is parsed into one of the classes below. Each class owns, in one place:
 - ``check``      — its load-time validation (field, unit, names against the vocabulary),
 - ``to_durable`` — its durable_rules expression (the engine that decides, one company),
 - ``judge``      — its three-valued judgement with words (actual / required / gap / missing),
+- ``to_columns`` — its columnar (SQL) expressions (the engine that screens a whole population),
 - ``describe``   — its sentence in the rule catalogue,
 - ``walk``       — its sub-conditions (for anything that must visit every condition).
 
-A new backend (a columnar compilation for whole populations) is one more method per class;
-a new kind of condition is one more class registered in :data:`KINDS`. Nothing outside this
-module dispatches on the kind of a condition.
+A new backend is one more method per class; a new kind of condition is one more class
+registered in :data:`KINDS`. Nothing outside this module dispatches on the kind of a
+condition. The backends are held to the same answers by tests (the engine against the
+judgement on every evaluation; the columnar plan against both on generated populations).
 
 "First reaching" and "first exceeding" are defined once, in :class:`FirstReach`: the engine
 expression and the judgement with words sit side by side and are tested against each other
@@ -26,6 +28,9 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, model_validator
 
+from .columnar.sql import MONEY, Cols, and_cols, any_true, failed_of, floor_div, greatest
+from .columnar.sql import literal as sql_literal
+from .columnar.sql import total as sql_total
 from .findings import Reason
 from .money import MoneyError, format_wan, normalize, parse_money, parse_ratio, ratio_to_ppm, to_fen
 
@@ -35,6 +40,7 @@ if TYPE_CHECKING:
 _SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 _NEGATED = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "!=": "="}
 _FLIPPED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
+_SQL_OP = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "=", "!=": "<>"}
 _DURABLE = {">=": "$gte", ">": "$gt", "<=": "$lte", "<": "$lt", "!=": "$neq"}
 _UNITS = {"count": "家", "year": "年", "int": ""}
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -180,6 +186,23 @@ class Judge(Protocol):
     def judge_all(self, conditions: list[Condition]) -> Judgement: ...
 
 
+class Columns(Protocol):
+    """What a condition needs to compile itself to columns: the fact table's columns, its
+    fields, and how chains on other rules are joined (see :mod:`subsidy.columnar.plan`)."""
+
+    subject: str
+    relax: bool
+
+    def spec(self, name: str) -> Field: ...
+    def col(self, name: str) -> str: ...
+    def has_history(self, name: str) -> bool: ...
+    def awarded(self, cond: After) -> str: ...
+    def level_conditions(self, cond: After) -> list[Condition]: ...
+    def relaxed(self) -> Columns: ...
+    def all_of(self, conditions: list[Condition]) -> Cols: ...
+    def words(self, cond: Condition) -> str: ...
+
+
 class CheckContext(Protocol):
     """What load-time checks need: the subject, the vocabulary and the other rules."""
 
@@ -213,6 +236,10 @@ class _Kind(BaseModel):
         raise RuleProblem("when", "只能用简单比较作为选择条件", "only a plain test can guard a branch")
 
     def judge(self, j: Judge) -> Judgement:
+        raise NotImplementedError
+
+    def to_columns(self, ctx: Columns) -> Cols:
+        """The condition as SQL over one fact table (:class:`~subsidy.columnar.sql.Cols`)."""
         raise NotImplementedError
 
     def describe(self, lang: str, spec_of: Callable[[str], Field | None],
@@ -284,6 +311,10 @@ class _FieldTest(_Kind):
         if lang == "en":
             return spec.en
         return self.label or spec.zh
+
+    def _columns(self, ctx: Columns, parts: list[Cols]) -> Cols:
+        """The tests of every offset, with the condition's words and the field to provide."""
+        return and_cols(parts, label=ctx.words(self), missing=ctx.spec(self.names()[0]).source)
 
 
 class Compare(_FieldTest):
@@ -369,6 +400,24 @@ class Compare(_FieldTest):
                     f"{sym} {show(spec.kind, required, name, 'en')}",
             passed=ok, field=name, actual=have, required=req_text,
             gap_wan=gap if spec.kind == "money" else None)])
+
+    def to_columns(self, ctx: Columns) -> Cols:
+        return self._columns(ctx, [self._column(ctx, name) for name in self.names()])
+
+    def _column(self, ctx: Columns, name: str) -> Cols:
+        spec = ctx.spec(name)
+        col = ctx.col(name)
+        required = coerced(spec.kind, self.value)
+        op = _SQL_OP[self.op]
+        if spec.kind == "ratio":  # compared without division: num/den ? n/d  ⇔  num·d ? n·den
+            num, den = Decimal(required).as_integer_ratio()
+            truth = f"({col}__num * {den} {op} {num} * {col}__den)"
+        else:
+            truth = f"({col} {op} {sql_literal(spec.kind, required)})"
+        gap = "NULL"
+        if self.op in (">=", ">") and spec.kind == "money":
+            gap = f"(CASE WHEN NOT {truth} THEN {sql_literal('money', required)} - {col} END)"
+        return Cols(truth, failed_of(truth), gap)
 
     def describe(self, lang, spec_of, title_of) -> str:
         spec = spec_of(self.names()[0])
@@ -456,6 +505,16 @@ class InSet(_FieldTest):
             text=text, text_en=f"{spec.en}: {show(spec.kind, actual, name, 'en')}",
             passed=ok, field=name, actual=have, required=shown)])
 
+    def to_columns(self, ctx: Columns) -> Cols:
+        parts = []
+        for name in self.names():
+            spec = ctx.spec(name)
+            values = ", ".join(sql_literal(spec.kind, coerced(spec.kind, v)) for v in self.value)
+            negate = "" if self.op == "in" else "NOT "
+            # The fast pass counts no failure for a membership test (its reason is neutral).
+            parts.append(Cols(f"({ctx.col(name)} {negate}IN ({values}))"))
+        return self._columns(ctx, parts)
+
     def describe(self, lang, spec_of, title_of) -> str:
         spec = spec_of(self.names()[0])
         kind = spec.kind if spec else "text"
@@ -519,6 +578,10 @@ class Truth(_FieldTest):
             shown = show("bool", actual)
         return Judgement(ok, [Reason(text=text, text_en=f"{spec.en}: {show('bool', actual, lang='en')}",
                                      passed=ok, field=name, actual=shown)])
+
+    def to_columns(self, ctx: Columns) -> Cols:
+        want = "TRUE" if self.op == "is_true" else "FALSE"
+        return self._columns(ctx, [Cols(f"({ctx.col(name)} = {want})") for name in self.names()])
 
     def describe(self, lang, spec_of, title_of) -> str:
         spec = spec_of(self.names()[0])
@@ -662,6 +725,24 @@ class FirstReach(_FieldTest):
             text_en=f"{spec.en} {format_wan(actual, 'en')} first reaches {format_wan(level, 'en')}",
             passed=True, field=self.field, actual=have, required=lvl)])
 
+    def to_columns(self, ctx: Columns) -> Cols:
+        if ctx.relax:
+            return Compare(field=self.field, op=RELAXED[self.op], value=self.value,
+                           label=self.label).to_columns(ctx)
+        col = ctx.col(self.field)
+        level = sql_literal("money", self.level())
+        at = ">" if self.strict else ">="
+        prior, complete = _history_columns(ctx, self.field)
+        before = f"({prior} IS NOT NULL AND {prior} {at} {level})"
+        truth = (f"(CASE WHEN {col} IS NULL THEN NULL WHEN NOT ({col} {at} {level}) THEN FALSE "
+                 f"WHEN {before} THEN FALSE WHEN NOT {complete} THEN NULL ELSE TRUE END)")
+        equal = f"{col} = {level}" if self.strict else "FALSE"
+        gap = (f"(CASE WHEN {col} IS NULL THEN NULL WHEN {equal} THEN CAST(0 AS {MONEY}) "
+               f"WHEN NOT ({col} {at} {level}) THEN {level} - {col} END)")
+        used = f"(COALESCE({col} {at} {level}, FALSE) AND {before})"
+        return Cols(truth, failed_of(truth), gap, used, label=ctx.words(self),
+                    missing=ctx.spec(self.field).source)
+
     def _unknown_history(self, j, spec, history, label, have, lvl, verb, year) -> Reason:
         if history is not None and history.prior_peak is not None and history.missing_years:
             years = "、".join(f"{y}年" for y in history.missing_years)
@@ -795,6 +876,48 @@ class Steps(_FieldTest):
         start, step = self.bounds()
         return [FirstReach(field=self.field, op=self.op, value=start + k * step) for k in range(50)]
 
+    def _column_index(self, value: str) -> str:
+        """SQL of :meth:`_index_above`: how many steps ``value`` passes."""
+        start, step = self.bounds()
+        above = f"({value} - {sql_literal('money', start)})"
+        whole = floor_div(above, step)
+        if self.strict:  # steps strictly below the value: ceil(above / step)
+            passes = f"{value} > {sql_literal('money', start)}"
+            count = f"(CASE WHEN {whole} * {sql_literal('money', step)} = {above} THEN {whole} ELSE {whole} + 1 END)"
+        else:
+            passes = f"{value} >= {sql_literal('money', start)}"
+            count = f"({whole} + 1)"
+        return f"(CASE WHEN {passes} THEN {count} ELSE 0 END)"
+
+    def column_range(self, ctx: Columns) -> tuple[str, str]:
+        """SQL of the step indices first passed this year: ``low <= k < high`` (see :meth:`crossed`)."""
+        prior, _ = _history_columns(ctx, self.field)
+        low = self._column_index(prior)
+        top = self._column_index(ctx.col(self.field))
+        return low, f"LEAST({top}, {low} + {_MAX_STEPS})"
+
+    def column_level(self, index: str) -> str:
+        """SQL of the level of step ``index`` (``start + index × step``)."""
+        start, step = self.bounds()
+        return f"({sql_literal('money', start)} + {index} * {sql_literal('money', step)})"
+
+    def column_next(self, ctx: Columns) -> str:
+        """SQL of :meth:`next_level`: the lowest step the figure does not pass."""
+        col = ctx.col(self.field)
+        return self.column_level(self._column_index(f"COALESCE({col}, CAST(0 AS {MONEY}))"))
+
+    def to_columns(self, ctx: Columns) -> Cols:
+        if ctx.relax:
+            raise RuleProblem("met", "台阶不能用于 met: level", "steps cannot stand in a `met: level` chain")
+        col = ctx.col(self.field)
+        _, complete = _history_columns(ctx, self.field)
+        low, high = self.column_range(ctx)
+        none = f"({high} - {low} <= 0)"
+        truth = (f"(CASE WHEN {col} IS NULL THEN NULL WHEN {none} THEN FALSE "
+                 f"WHEN NOT {complete} THEN NULL ELSE TRUE END)")
+        gap = f"(CASE WHEN {col} IS NOT NULL AND {none} THEN {self.column_next(ctx)} - {col} END)"
+        return Cols(truth, failed_of(truth), gap, label=ctx.words(self), missing=ctx.spec(self.field).source)
+
     def judge(self, j: Judge) -> Judgement:
         spec = j.spec(self.field)
         levels = self.crossed(j.fact)
@@ -883,6 +1006,24 @@ class AnyOf(_Kind):
             reasons = [Reason(text=f"{self.label}：未满足任一项", passed=value)] + reasons
         return Judgement(value, reasons)
 
+    def to_columns(self, ctx: Columns) -> Cols:
+        parts = [c.to_columns(ctx) for c in self.any]
+        truth = "(" + " OR ".join(p.truth for p in parts) + ")"
+
+        def held_or_all(values: list[str], held: list[str], combine: Callable[[list[str]], str]) -> str:
+            # When one part holds, only the holding parts' tests count (as in the judgement).
+            return f"(CASE WHEN {truth} THEN {combine(held)} ELSE {combine(values)} END)"
+
+        return Cols(
+            truth,
+            held_or_all([p.failed for p in parts],
+                        [f"(CASE WHEN {p.truth} THEN {p.failed} ELSE 0 END)" for p in parts], sql_total),
+            held_or_all([p.gap for p in parts], [f"(CASE WHEN {p.truth} THEN {p.gap} END)" for p in parts],
+                        greatest),
+            held_or_all([p.used for p in parts], [f"COALESCE({p.truth} AND {p.used}, FALSE)" for p in parts],
+                        any_true),
+            label=ctx.words(self), missing="；".join(dict.fromkeys(p.missing for p in parts if p.missing)))
+
     def describe(self, lang, spec_of, title_of) -> str:
         sep = "; " if lang == "en" else "；"
         inner = sep.join(c.describe(lang, spec_of, title_of) for c in self.any)
@@ -919,6 +1060,10 @@ class AllOf(_Kind):
             mark = {True: "是", False: "否", None: "待补充信息"}[judged.value]
             judged.reasons.insert(0, Reason(text=f"{self.label}：{mark}", passed=judged.value))
         return judged
+
+    def to_columns(self, ctx: Columns) -> Cols:
+        inner = ctx.all_of(self.all)
+        return Cols(inner.truth, inner.failed, inner.gap, inner.used, label=ctx.words(self), missing=inner.missing)
 
     def describe(self, lang, spec_of, title_of) -> str:
         sep = " and " if lang == "en" else "且"
@@ -1009,6 +1154,24 @@ class Choose(_Kind):
                 return j.judge_all(branch.then)
         return Judgement(False)
 
+    def to_columns(self, ctx: Columns) -> Cols:
+        unknown = {"truth": "NULL", "failed": "0", "gap": "NULL", "used": "FALSE"}
+        arms: dict[str, list[str]] = {key: [] for key in unknown}
+        last: Cols | None = None
+        for branch in self.choose:
+            then = ctx.all_of(branch.then)
+            if branch.when is None:
+                last = then
+                continue
+            guard = branch.when.to_columns(ctx).truth
+            for key, value in unknown.items():  # an unknown guard leaves the choice unknown
+                arms[key] += [f"WHEN ({guard}) IS NULL THEN {value}", f"WHEN {guard} THEN {getattr(then, key)}"]
+        assert last is not None  # validated at load: a choose ends with `otherwise`
+        built = {key: f"(CASE {' '.join(arms[key])} ELSE {getattr(last, key)} END)" if arms[key]
+                 else getattr(last, key) for key in unknown}
+        return Cols(built["truth"], built["failed"], built["gap"], built["used"], label=ctx.words(self),
+                    missing=last.missing)
+
     def describe(self, lang, spec_of, title_of) -> str:
         sep, comma = ("; ", ", ") if lang == "en" else ("；", "，")
         parts = []
@@ -1069,6 +1232,14 @@ class After(_Kind):
     def judge(self, j: Judge) -> Judgement:
         return j.chain(self)
 
+    def to_columns(self, ctx: Columns) -> Cols:
+        if self.met == "level":  # the other rule's figures, inlined and read without "first"
+            inner = ctx.relaxed().all_of(ctx.level_conditions(self))
+            return Cols(inner.truth, inner.failed, inner.gap, inner.used, label=ctx.words(self),
+                        missing=inner.missing)
+        truth = f"COALESCE({ctx.awarded(self)}, FALSE)"
+        return Cols(truth, failed_of(truth), label=ctx.words(self))
+
     def describe(self, lang, spec_of, title_of) -> str:
         if self.label and lang != "en":
             return self.label
@@ -1100,6 +1271,9 @@ class Undetermined(_Kind):
             missing=f"（须由主管部门认定 / to be decided by the office）{self.undetermined}",
             missing_text=f"须由主管部门认定：{self.undetermined}",
             missing_text_en=f"To be decided by the office: {self.undetermined_en or self.undetermined}")])
+
+    def to_columns(self, ctx: Columns) -> Cols:
+        return Cols("CAST(NULL AS BOOLEAN)", label=self.undetermined, missing="undetermined")
 
     def describe(self, lang, spec_of, title_of) -> str:
         return (self.undetermined_en or self.undetermined) if lang == "en" else self.undetermined
@@ -1182,6 +1356,15 @@ def _offsets(at: list[int] | None, lang: str) -> str:
     return "、".join(words.get(k, f"第{k + 1}年") for k in at) + "："
 
 
+def _history_columns(ctx: Columns, name: str) -> tuple[str, str]:
+    """The columns of a figure's history: the highest earlier value, and whether it is complete
+    (a fact without history has neither: "first" is then unknown, as in :class:`FirstReach`)."""
+    if not ctx.has_history(name):
+        return f"CAST(NULL AS {MONEY})", "FALSE"
+    col = ctx.col(name)
+    return f"{col}__prior", f"COALESCE({col}__complete, FALSE)"
+
+
 def missing_words(j: Judge, name: str, spec: Field, year: int | None) -> tuple[str, str, str]:
     """Why a figure is unknown, and what to provide, in words: "请补充2018年的区级财政贡献
     （用于计算2019年增幅）" — never a field path (that stays in the JSON's ``missing``)."""
@@ -1218,7 +1401,7 @@ def missing_words(j: Judge, name: str, spec: Field, year: int | None) -> tuple[s
 
 
 __all__ = [
-    "KINDS", "OPS", "RELAXED", "AllOf", "AnyOf", "After", "Steps", "Branch", "Brief", "CheckContext", "Choose",
+    "KINDS", "OPS", "RELAXED", "AllOf", "AnyOf", "After", "Steps", "Branch", "Brief", "CheckContext", "Choose", "Columns",
     "Compare", "Condition", "FirstReach", "InSet", "Judge", "Judgement", "RuleProblem", "Truth",
     "Undetermined", "and_all", "coerce_value", "coerced", "engine_value", "missing_words", "show",
 ]

@@ -1,87 +1,141 @@
 """Fact tables for the columnar plan: one table per subject, one row per fact.
 
-The company-year facts (the bulk: every company, every year) are derived in SQL with
-window functions — the prior peak, whether the history is complete, main revenue falling
-back to revenue, the contribution's growth over the previous year (NULL from a zero or
-missing base). Events that come from a company's JSON cells (listings, recognitions,
-incubator, talent and technology-upgrade projects, park rating, industry tags) are few;
-they are derived by :func:`subsidy.facts.derive_facts` itself, so their meaning is written
-once.
+The company-year facts (the bulk: every company, every year) are derived in SQL with window
+functions, generically from the vocabulary's yearly figures: each figure's value (with its
+stand-in figure where the vocabulary names one), its previous year's value and growth, the
+highest earlier value and whether that history is complete — what
+:func:`subsidy.facts.derive_facts` gives a profile's years.
+
+Every other fact (register entries, listings, recognitions, incubator years, talent and
+technology-upgrade projects, park ratings, the company's titles in the year judged) is
+derived by :func:`subsidy.facts.derive_facts` itself, so its meaning is written once. They
+depend only on a company's district, sector, last year, legacy register entry and its
+event cells; companies without event cells share those facts by that signature (a few
+thousand signatures for a whole city), companies with event cells are derived one by one.
+
+Tables read: ``companies`` and ``pop`` (see :mod:`subsidy.population`). Tables written:
+``all_facts_<subject>`` for every subject.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from .. import vocab
 from ..facts import Fact, date_number, derive_facts
-from ..fields import SUBJECTS
+from ..fields import BY_SUBJECT, SUBJECTS
 from ..profile import Profile, YearFigures
-from .plan import FACT_COLUMNS, subject_columns
+from .sql import MONEY, ident
 
-_ARROW = {"money": pa.decimal128(38, 6), "count": pa.int64(), "int": pa.int32(), "year": pa.int32(),
-          "bool": pa.bool_(), "enum": pa.string(), "text": pa.string(), "ratio": pa.decimal128(38, 6)}
+FACT_COLUMNS = ("cid", "fid", "fkey", "year", "event_year", "event_date", "window_known",
+                "district", "sector", "in_wuhan")
+"""Columns every fact table has (besides its subject's fields)."""
+
+EVENT_CELLS = ("industry_tags", "scale_entries", "listings", "recognitions", "incubator",
+               "talent_projects", "tech_upgrade_projects", "park_rating")
+"""The profile's event fields, carried by a population file as JSON cells."""
+
+_ARROW = {"money": pa.decimal128(38, 6), "count": pa.int64(), "int": pa.int64(), "year": pa.int32(),
+          "bool": pa.bool_(), "enum": pa.string(), "text": pa.string()}
 _BASE = {"cid": pa.int64(), "fid": pa.string(), "fkey": pa.string(), "year": pa.int32(),
          "event_year": pa.int32(), "event_date": pa.int32(), "window_known": pa.bool_(),
          "district": pa.string(), "sector": pa.string(), "in_wuhan": pa.bool_()}
-FROM_EVENTS = ("listing", "recognition", "incubator_year", "incubator_recognition", "talent_project",
-               "tech_upgrade_payment", "park_rating", "company")
 
-_COMPANY_YEAR = """
+
+def history_fields() -> frozenset[str]:
+    """Company-year money figures that carry a history (prior peak, completeness)."""
+    return frozenset(f.fact for f in vocab.VOCABULARY.yearly if f.kind == "money")
+
+
+def subject_columns(subject: str) -> dict[str, str]:
+    """The columns of a subject's fact table beyond :data:`FACT_COLUMNS`, with their kinds."""
+    out: dict[str, str] = {}
+    history = history_fields() if subject == "company_year" else frozenset()
+    for name, spec in BY_SUBJECT.get(subject, {}).items():
+        col = ident(name)
+        if spec.kind == "ratio":
+            out[f"{col}__num"] = "money"
+            out[f"{col}__den"] = "money"
+        else:
+            out[col] = spec.kind
+        if name in history:
+            out[f"{col}__prior"] = "money"
+            out[f"{col}__complete"] = "bool"
+    return out
+
+
+def fact_columns(subject: str) -> list[str]:
+    return [*FACT_COLUMNS, *subject_columns(subject)]
+
+
+# ------------------------------------------------------------------ company-years in SQL
+
+
+def _profile_column(fact_name: str) -> str:
+    return next(f.profile for f in vocab.VOCABULARY.yearly if f.fact == fact_name)
+
+
+def _peak_column(fact_name: str) -> str | None:
+    """The profile's declared prior peak of a figure (as ``facts._prior_peak`` reads it)."""
+    name = f"prior_peak_{fact_name}"
+    return name if name in Profile.model_fields else None
+
+
+def company_year_sql() -> str:
+    """The company-year facts of ``pop`` × ``companies``, from the vocabulary's figures."""
+    figures = vocab.VOCABULARY.yearly
+    values, peaks = [], []
+    for figure in figures:
+        value = f"p.{figure.profile}"
+        declared = [c for c in (_peak_column(figure.fact),) if c]
+        if figure.fallback:
+            value = f"COALESCE({value}, p.{_profile_column(figure.fallback)})"
+            declared += [c for c in (_peak_column(figure.fallback),) if c]
+        peak = ("COALESCE(" + ", ".join(f"c.{c}" for c in declared) + ")" if len(declared) > 1
+                else f"c.{declared[0]}" if declared else None)
+        values.append(f"{value} AS v_{figure.fact}")
+        if figure.kind == "money":
+            peaks.append(f"{peak or f'CAST(NULL AS {MONEY})'} AS pk_{figure.fact}")
+    prevs, outs = [], []
+    for figure in figures:
+        v = f"v_{figure.fact}"
+        col = ident(figure.fact)
+        outs.append(f"{v} AS {col}")
+        if figure.kind != "money":
+            continue
+        if figure.fact.endswith("_wan"):
+            stem = figure.fact.removesuffix("_wan")
+            prevs.append(f"CASE WHEN LAG(year) OVER w = year - 1 THEN LAG({v}) OVER w END AS prev_{figure.fact}")
+            prev = f"prev_{figure.fact}"
+            outs.append(f"{prev} AS {ident(stem + '_prev_wan')}")
+            growth = ident(stem + "_growth")
+            outs.append(f"CASE WHEN {v} IS NOT NULL AND {prev} IS NOT NULL AND {prev} <> 0 "
+                        f"THEN {v} - {prev} END AS {growth}__num")
+            outs.append(f"CASE WHEN {v} IS NOT NULL AND {prev} IS NOT NULL AND {prev} <> 0 "
+                        f"THEN {prev} END AS {growth}__den")
+        outs.append(f"GREATEST(pk_{figure.fact}, MAX({v}) OVER before) AS {col}__prior")
+        outs.append(f"(pk_{figure.fact} IS NOT NULL AND COUNT({v}) OVER before = year - MIN(year) OVER (PARTITION BY cid)) "
+                    f"AS {col}__complete")
+    outside = vocab.OUTSIDE_WUHAN
+    return f"""
 WITH y AS (
-  SELECT p.cid, p.year, c.district, c.sector, p.revenue_wan AS rev,
-         COALESCE(p.main_business_revenue_wan, p.revenue_wan) AS main,
-         p.district_fiscal_contribution_wan AS contribution,
-         CASE WHEN LAG(p.year) OVER (PARTITION BY p.cid ORDER BY p.year) = p.year - 1
-              THEN LAG(p.district_fiscal_contribution_wan) OVER (PARTITION BY p.cid ORDER BY p.year) END
-           AS prev,
-         c.prior_peak_revenue_wan AS rev_peak,
-         COALESCE(c.prior_peak_main_revenue_wan, c.prior_peak_revenue_wan) AS main_peak
-  FROM pop p JOIN companies c ON c.cid = p.cid)
+  SELECT p.cid, p.year, c.district, c.sector, {', '.join(values + peaks)}
+  FROM pop p JOIN companies c ON c.cid = p.cid),
+z AS (SELECT y.*{''.join(', ' + p for p in prevs)} FROM y WINDOW w AS (PARTITION BY cid ORDER BY year))
 SELECT cid, 'company_year:' || CAST(year AS VARCHAR) AS fid, CAST(year AS VARCHAR) AS fkey, year,
        year AS event_year, CAST(NULL AS INTEGER) AS event_date, TRUE AS window_known,
-       district, sector, district <> 'outside_wuhan' AS in_wuhan,
-       rev AS x_revenue_wan, main AS x_main_revenue_wan, contribution AS x_contribution_wan,
-       prev AS x_contribution_prev_wan,
-       CASE WHEN contribution IS NOT NULL AND prev IS NOT NULL AND prev <> 0 THEN contribution - prev END
-         AS x_contribution_growth__num,
-       prev AS x_contribution_growth__den,
-       GREATEST(rev_peak, MAX(rev) OVER before) AS x_revenue_wan__prior,
-       (rev_peak IS NOT NULL AND COUNT(rev) OVER before = year - MIN(year) OVER (PARTITION BY cid))
-         AS x_revenue_wan__complete,
-       GREATEST(main_peak, MAX(main) OVER before) AS x_main_revenue_wan__prior,
-       (main_peak IS NOT NULL AND COUNT(main) OVER before = year - MIN(year) OVER (PARTITION BY cid))
-         AS x_main_revenue_wan__complete
-FROM y
+       district, sector, district <> '{outside}' AS in_wuhan, {', '.join(outs)}
+FROM z
 WINDOW before AS (PARTITION BY cid ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 """
 
-_SCALE_ENTRY = """
-SELECT cid, 'scale_entry' AS fid, 'scale_entry' AS fkey, scale_entry_year AS year, scale_entry_year AS event_year,
-       CAST(NULL AS INTEGER) AS event_date, TRUE AS window_known, district, sector,
-       district <> 'outside_wuhan' AS in_wuhan
-FROM companies WHERE scale_entry_year IS NOT NULL
-"""
 
-_COMPANY = """
-SELECT c.cid, 'company' AS fid, 'company' AS fkey, y.year, y.year AS event_year, CAST(NULL AS INTEGER) AS event_date,
-       TRUE AS window_known, c.district, c.sector, c.district <> 'outside_wuhan' AS in_wuhan,
-       CASE WHEN e.cid IS NULL THEN FALSE ELSE e.x_listed END AS x_listed,
-       CASE WHEN e.cid IS NULL THEN FALSE ELSE e.x_is_high_tech END AS x_is_high_tech,
-       {tags}
-FROM companies c JOIN (SELECT cid, MAX(year) AS year FROM pop GROUP BY cid) y ON y.cid = c.cid
-LEFT JOIN ev_company e ON e.cid = c.cid
-"""
-
-
-@lru_cache(maxsize=32)
-def _columns(subject: str) -> tuple[str, ...]:
-    return tuple(subject_columns(subject))
+# ------------------------------------------------------------------ other facts, derived once
 
 
 def _schema(subject: str) -> pa.Schema:
@@ -90,84 +144,95 @@ def _schema(subject: str) -> pa.Schema:
                       *(pa.field(n, _ARROW[k]) for n, k in cols.items())])
 
 
-def _row(cid: int, fact: Fact) -> dict[str, Any]:
+def _row(key: int, fact: Fact) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "cid": cid, "fid": fact.id, "fkey": fact.key, "year": fact.year,
+        "cid": key, "fid": fact.id, "fkey": fact.key, "year": fact.year,
         "event_year": fact.window_year if fact.window_known else None,
         "event_date": date_number(fact.date) if fact.date else None,
         "window_known": fact.window_known, "district": fact.values["district"],
         "sector": fact.values["sector"], "in_wuhan": fact.values["in_wuhan"]}
-    for col in _columns(fact.subject):
-        value = fact.values.get(col[2:])
-        row[col] = Decimal(value) if isinstance(value, Decimal) else value
+    for name in BY_SUBJECT.get(fact.subject, {}):
+        value = fact.values.get(name)
+        row[ident(name)] = Decimal(value) if isinstance(value, Decimal) else value
     return row
 
 
-def event_facts(companies: dict[int, tuple[str, str, list[int]]],
-                parsed: dict[int, dict[str, Any]]) -> dict[str, pa.Table]:
-    """Facts of the JSON-cell events, by subject, from the interactive fact derivation.
+def _minimal_profile(district: str, sector: str, last_year: int, entry_year: int | None,
+                     cells: dict[str, Any]) -> Profile:
+    """Just what event facts depend on: the last year (the year judged), the legacy entry
+    and the event cells; figures are left out (company-year facts come from SQL)."""
+    return Profile.model_construct(
+        name="", credit_code=None, district=district, sector=sector,
+        industry_tags=cells.get("industry_tags"), scale_entry_year=entry_year,
+        prior_peak_revenue_wan=None, prior_peak_main_revenue_wan=None,
+        scale_entries=cells.get("scale_entries") or [],
+        years=[YearFigures.model_construct(year=last_year)],
+        listings=cells.get("listings") or [], recognitions=cells.get("recognitions") or [],
+        incubator=cells.get("incubator"), talent_projects=cells.get("talent_projects") or [],
+        tech_upgrade_projects=cells.get("tech_upgrade_projects") or [],
+        park_rating=cells.get("park_rating"))
 
-    ``companies`` maps cid → (district, sector, years) for the companies in ``parsed``.
-    """
-    rows: dict[str, list[dict[str, Any]]] = {s: [] for s in FROM_EVENTS}
-    for cid, cells in parsed.items():
-        if cid not in companies:
-            continue
-        district, sector, years = companies[cid]
-        if cells.keys() == {"industry_tags"}:  # the common case: only the company fact changes
-            tags = set(cells["industry_tags"])
-            rows["company"].append({
-                "cid": cid, "fid": "company", "fkey": "company", "year": max(years), "event_year": max(years),
-                "event_date": None, "window_known": True, "district": district, "sector": sector,
-                "in_wuhan": district != "outside_wuhan", "x_listed": False, "x_is_high_tech": False,
-                **{c: c[len("x_tag_"):] in tags for c in _columns("company") if c.startswith("x_tag_")}})
-            continue
-        # Only the last year matters to event facts (a pending project is judged as of it).
-        years = years[-1:]
-        profile = Profile.model_construct(
-            name="", credit_code=None, district=district, sector=sector, industry_tags=cells.get("industry_tags"),
-            scale_entry_year=None, prior_peak_revenue_wan=None, prior_peak_main_revenue_wan=None,
-            years=[YearFigures.model_construct(year=y, revenue_wan=None, main_business_revenue_wan=None,
-                                               district_fiscal_contribution_wan=None) for y in years],
-            listings=cells.get("listings") or [], recognitions=cells.get("recognitions") or [],
-            incubator=cells.get("incubator"), talent_projects=cells.get("talent_projects") or [],
-            tech_upgrade_projects=cells.get("tech_upgrade_projects") or [], park_rating=cells.get("park_rating"))
-        for fact in derive_facts(profile):
-            if fact.subject in rows:
-                rows[fact.subject].append(_row(cid, fact))
-    return {s: pa.Table.from_pylist(r, schema=_schema(s)) for s, r in rows.items()}
+
+def _event_rows(rows: dict[str, list[dict[str, Any]]], key: int, profile: Profile) -> None:
+    for fact in derive_facts(profile):
+        if fact.subject != "company_year":
+            rows[fact.subject].append(_row(key, fact))
 
 
 def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]],
                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Create ``all_facts_<subject>`` for every subject from ``companies`` and ``pop``."""
-    counts: dict[str, int] = {}
-    con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {_COMPANY_YEAR}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_scale_entry AS {_SCALE_ENTRY}")
-    info: dict[int, tuple[str, str, list[int]]] = {}
-    if parsed:
-        con.register("parsed_ids", pa.table({"cid": pa.array(list(parsed), pa.int64())}))
-        for cid, district, sector, years in con.execute(
-                "SELECT c.cid, c.district, c.sector, list(p.year ORDER BY p.year) FROM companies c "
-                "JOIN pop p ON p.cid = c.cid WHERE c.cid IN (SELECT cid FROM parsed_ids) "
-                "GROUP BY c.cid, c.district, c.sector").fetchall():
-            info[cid] = (district, sector, years)
-        con.unregister("parsed_ids")
-    events = event_facts(info, parsed)
-    for subject, table in events.items():
-        name = f"ev_{subject}"
-        con.register(f"{name}_arrow", table)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-        con.unregister(f"{name}_arrow")
-        if subject != "company":
-            con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_{subject} AS SELECT * FROM {name}")
-    tags = ", ".join(f"CASE WHEN e.cid IS NULL THEN CAST(NULL AS BOOLEAN) ELSE e.{t} END AS {t}"
-                     for t in subject_columns("company") if t.startswith("x_tag_"))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company AS {_COMPANY.format(tags=tags)}")
-    for subject in SUBJECTS:
+    """Create ``all_facts_<subject>`` for every subject from ``companies``, ``pop`` and the
+    companies' parsed event cells; returns the number of facts per subject."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {company_year_sql()}")
+    subjects = [s for s in SUBJECTS if s != "company_year"]
+    shared: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
+    own: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
+    signatures = con.execute("""
+        SELECT c.cid, c.district, c.sector, m.last_year, c.scale_entry_year
+        FROM companies c JOIN (SELECT cid, max(year) AS last_year FROM pop GROUP BY cid) m ON m.cid = c.cid
+    """).fetchnumpy()
+    by_signature: dict[tuple, int] = {}
+    sig_of = []
+    cids = signatures["cid"]
+    for i in range(len(cids)):
+        cid = int(cids[i])
+        entry = signatures["scale_entry_year"][i]
+        entry = None if entry is None or entry != entry or getattr(entry, "mask", False) else int(entry)
+        district, sector = str(signatures["district"][i]), str(signatures["sector"][i])
+        last = int(signatures["last_year"][i])
+        cells = parsed.get(cid)
+        if cells:
+            _event_rows(own, cid, _minimal_profile(district, sector, last, entry, cells))
+            continue
+        signature = (district, sector, last, entry)
+        number = by_signature.get(signature)
+        if number is None:
+            number = by_signature[signature] = len(by_signature)
+            _event_rows(shared, number, _minimal_profile(district, sector, last, entry, {}))
+        sig_of.append((cid, number))
+    if progress:
+        progress(f"{len(by_signature)} signatures, {len(parsed)} companies with events")
+    con.register("fact_signature_arrow", pa.table({
+        "cid": pa.array([c for c, _ in sig_of], pa.int64()), "sig": pa.array([s for _, s in sig_of], pa.int64())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE fact_signature AS SELECT * FROM fact_signature_arrow")
+    con.unregister("fact_signature_arrow")
+    counts = {"company_year": con.execute("SELECT count(*) FROM all_facts_company_year").fetchall()[0][0]}
+    for subject in subjects:
+        schema = _schema(subject)
+        cols = ", ".join(c for c in schema.names if c != "cid")
+        for name, rows in (("shared", shared[subject]), ("own", own[subject])):
+            con.register(f"facts_{name}_arrow", pa.Table.from_pylist(rows, schema=schema))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE facts_{name} AS SELECT * FROM facts_{name}_arrow")
+            con.unregister(f"facts_{name}_arrow")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE all_facts_{subject} AS
+            SELECT m.cid, {', '.join('e.' + c for c in schema.names if c != 'cid')}
+            FROM fact_signature m JOIN facts_shared e ON e.cid = m.sig
+            UNION ALL SELECT cid, {cols} FROM facts_own""")
         counts[subject] = con.execute(f"SELECT count(*) FROM all_facts_{subject}").fetchall()[0][0]
+    con.execute("DROP TABLE IF EXISTS facts_shared")
+    con.execute("DROP TABLE IF EXISTS facts_own")
     return counts
 
 
-def fact_columns(subject: str) -> list[str]:
-    return [*FACT_COLUMNS, *subject_columns(subject)]
+__all__ = ["EVENT_CELLS", "FACT_COLUMNS", "build_facts", "company_year_sql", "fact_columns", "history_fields",
+           "subject_columns"]

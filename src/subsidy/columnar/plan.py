@@ -2,51 +2,47 @@
 
 The plan is data — an ordered list of ``(name, SELECT …)`` steps — so any SQL engine that
 can name a query result runs it: DuckDB here (``CREATE TEMP TABLE name AS …``), Spark SQL
-with ``CREATE TEMP VIEW name AS …`` (see :mod:`subsidy.columnar.run`). The steps follow the
-interactive evaluator (:mod:`subsidy.evaluate`) stage by stage:
+with temporary views (:mod:`subsidy.columnar.spark`). Conditions compile themselves
+(``to_columns`` in :mod:`subsidy.conditions`); this module only assembles them, following
+the interactive evaluator (:mod:`subsidy.evaluate`) stage by stage, per rule in the order
+where a rule comes after the rules it chains on or matches:
 
-1. per rule, the facts it selects, with the policy's area and window (``r<n>_base``);
-2. one row per fact and tier with the tier's three-valued truth and the "nearest tier"
-   ordering (``r<n>_long``);
-3. the hit policy: the highest tier that holds, or every tier (collect); else the unknown
-   tiers (needs_info, provisional amount); else the nearest tier (``r<n>_dec``);
-4. once-only scopes (company / tier / subject): a later award of the same scope is
-   not eligible (``r<n>_out``);
-5. chaining: ``met: awarded`` joins the matches of the rule chained on (``aw<n>``),
-   ``met: level`` is inlined by the compiler;
-6. groups across rules (city and district awards for one event) applied last (``findings``).
+1. ``r<n>_base``: the facts the rule selects, with the policy's area and window, the figures
+   ``k`` years later (``at:``) and the matches of rules it chains on;
+2. ``r<n>_wide``: one row per fact, each tier's three-valued truth and "nearest tier" key;
+3. ``r<n>_dec``: the hit policy — the highest tier that holds, or every tier (collect), one
+   finding per step of a step ladder; else the unknown tiers (needs information, provisional
+   amount); else the nearest tier (not eligible); outside area or window, not applicable;
+   matching awards (``minimum``) read the matched rule's findings of the same event;
+4. ``r<n>_out``: one-time scopes, counting earlier events before the window where the rule
+   says ``once_counts: ever``;
+5. ``aw<n>``: the rule's matches per company and year, for rules chaining on it;
+6. groups across rules (the higher award for one event or year), applied last.
+
+Findings carry the year the award is paid (the event's year plus ``year_offset``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
 
-from ..fields import BY_SUBJECT, COMMON
-from ..ruleset import After, Rule, RuleSet
-from .compile import Ctx, and_cols, area_sql, compile_all, first_of, ident, quote, window_sql
+from .. import vocab
+from ..conditions import After, Condition
+from ..ruleset import Policy, Rule, RuleSet
+from .facts import history_fields, subject_columns
+from .sql import MONEY, Cols, and_cols, ident, money, quote
 
-FACT_COLUMNS = ("cid", "fid", "fkey", "year", "event_year", "event_date", "window_known",
-                "district", "sector", "in_wuhan")
-"""Columns every fact table has (besides its subject's fields)."""
+FINDING_COLUMNS = ("cid", "rule_id", "rule_order", "year", "fid", "ord", "tier", "status", "amount_wan",
+                   "missing", "failing")
 
-FINDING_COLUMNS = ("cid", "rule_id", "rule_order", "year", "fid", "tier_rank", "tier",
-                   "status", "amount_wan", "missing", "failing")
+STEP_LIMIT = 10_000
+"""Rows of the ``steps_k`` numbers table a step ladder is unfolded on (as ``_MAX_STEPS``)."""
 
 
-def subject_columns(subject: str) -> dict[str, str]:
-    """The columns of a subject's fact table beyond :data:`FACT_COLUMNS`, with their kinds."""
-    out: dict[str, str] = {}
-    for name, spec in BY_SUBJECT.get(subject, {}).items():
-        col = ident(name)
-        if spec.kind == "ratio":
-            out[f"{col}__num"] = "money"
-            out[f"{col}__den"] = "money"
-        else:
-            out[col] = spec.kind
-        if subject == "company_year" and name in ("revenue_wan", "main_revenue_wan"):
-            out[f"{col}__prior"] = "money"
-            out[f"{col}__complete"] = "bool"
-    return out
+class PlanError(ValueError):
+    """A rule the columnar plan cannot express (said in both languages)."""
 
 
 @dataclass
@@ -56,158 +52,409 @@ class Plan:
     steps: list[tuple[str, str]] = field(default_factory=list)
     subjects: set[str] = field(default_factory=set)
     rule_order: list[str] = field(default_factory=list)
+    uses_steps: bool = False
 
 
-def ordered_rules(ruleset: RuleSet) -> list[Rule]:
-    """Rules another rule chains on come first (the evaluator's order, for ties too)."""
-    rules = list(ruleset.rules.values())
-    needs = {r.id: {c.after for c in r.all_conditions() if isinstance(c, After)} for r in rules}
-    ordered: list[Rule] = []
-    placed: set[str] = set()
-    while len(ordered) < len(rules):
-        for rule in rules:
-            if rule.id not in placed and needs[rule.id] <= placed:
-                ordered.append(rule)
-                placed.add(rule.id)
-    return ordered
+@dataclass
+class _Ctx:
+    """What conditions compile against (:class:`subsidy.conditions.Columns`)."""
+
+    subject: str
+    ruleset: RuleSet
+    aw_index: dict[str, int]
+    needs: dict[str, set[str | None]]
+    relax: bool = False
+
+    def spec(self, name: str):
+        spec = self.ruleset.vocabulary.field(self.subject, name)
+        if spec is None:
+            raise PlanError(f"事实“{self.subject}”没有字段 {name} / unknown field {name!r} of {self.subject}")
+        return spec
+
+    def col(self, name: str) -> str:
+        return ident(name)
+
+    def has_history(self, name: str) -> bool:
+        return self.subject == "company_year" and name in history_fields()
+
+    def awarded(self, cond: After) -> str:
+        other = self.aw_index[cond.after]
+        self.needs.setdefault(cond.after, set()).add(cond.tier)
+        tiers = [t.id for t in self.ruleset.rules[cond.after].all_tiers()]
+        return f"aw{other}_t_any" if cond.tier is None else f"aw{other}_t{tiers.index(cond.tier)}"
+
+    def level_conditions(self, cond: After) -> list[Condition]:
+        rule = self.ruleset.rules[cond.after]
+        tier = next(t for t in rule.all_tiers() if t.id == cond.tier)
+        return [*rule.select, *rule.conditions, *tier.conditions]
+
+    def relaxed(self) -> _Ctx:
+        return replace(self, relax=True)
+
+    def all_of(self, conditions: list[Condition]) -> Cols:
+        return and_cols([c.to_columns(self) for c in conditions])
+
+    def words(self, cond: Condition) -> str:
+        rules = self.ruleset.rules
+        return cond.describe("zh", lambda name: self.ruleset.vocabulary.field(self.subject, name),
+                             lambda rid: rules[rid].title if rid in rules else rid)
 
 
-def _amount(rule: Rule, tier) -> str:
-    award = rule.award
-    if award.kind == "fixed":
-        return f"CAST({format(tier.amount_wan, 'f')} AS DECIMAL(38,6))" if tier.amount_wan is not None else "NULL"
-    if award.kind == "per_unit":
-        return f"(CAST({format(award.per_unit_wan, 'f')} AS DECIMAL(38,6)) * {ident(award.unit_field)})"
-    if award.kind == "pass_through":
-        return ident(award.field)
-    return "CAST(NULL AS DECIMAL(38,6))"
+# ------------------------------------------------------------------ small SQL pieces
 
 
-_E = {k: f"CAST('1{'0' * k}' AS DECIMAL(38,0))" for k in (4, 10, 26)}
+def area_sql(policy: Policy) -> str:
+    if policy.area.wuhan:
+        return f"(district <> {quote(vocab.OUTSIDE_WUHAN)})"
+    if not policy.area.districts:
+        return "FALSE"
+    return "(district IN (" + ", ".join(quote(d) for d in policy.area.districts) + "))"
 
 
-def _near_key(cols, rank: int) -> str:
-    """The explainer's "nearest tier" order as one number, smallest nearest: a "first time"
-    level already used last, then fewer failed tests, then a money gap before none, then the
-    smaller gap, then the lower tier (ties go to the last tier, as ``min(reversed(…))``)."""
+def _date(day) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def window_sql(policy: Policy) -> str:
+    """Inside the policy's period: a dated event by its date, else by the event's year; an
+    event whose year is not known yet is left to the rule's conditions."""
+    window = policy.window
+    by_date, by_year = [], []
+    if window.start:
+        by_date.append(f"event_date >= {_date(window.start)}")
+        by_year.append(f"event_year >= {window.start.year}")
+    if window.end:
+        by_date.append(f"event_date <= {_date(window.end)}")
+        by_year.append(f"event_year <= {window.end.year}")
+    if not by_date:
+        return "TRUE"
+    return (f"(CASE WHEN NOT window_known THEN TRUE WHEN event_date IS NOT NULL "
+            f"THEN ({' AND '.join(by_date)}) ELSE ({' AND '.join(by_year)}) END)")
+
+
+def before_sql(rule: Rule, policy: Policy) -> str:
+    """An earlier event that uses up a one-time award (``once_counts: ever``)."""
+    start = policy.window.start
+    if rule.once_counts != "ever" or start is None:
+        return "FALSE"
+    return (f"(CASE WHEN event_date IS NOT NULL THEN event_date < {_date(start)} "
+            f"WHEN event_year IS NOT NULL THEN event_year < {start.year} ELSE FALSE END)")
+
+
+def _first(conditions: list[Condition], ctx: _Ctx, want: str) -> str:
+    """The words of the first condition that fails (``want="FALSE"``) or the field of the first
+    that is unknown (``"NULL"``), as a SQL CASE; NULL when there is none."""
+    arms = []
+    for cond in conditions:
+        cols = cond.to_columns(ctx)
+        test = f"NOT ({cols.truth})" if want == "FALSE" else f"({cols.truth}) IS NULL"
+        text = cols.label if want == "FALSE" else (cols.missing or cols.label)
+        arms.append(f"WHEN {test} THEN {quote(text)}")
+    return f"(CASE {' '.join(arms)} END)" if arms else "CAST(NULL AS STRING)"
+
+
+_E = {k: f"CAST('1{'0' * k}' AS DECIMAL(38,0))" for k in (4, 26)}
+
+
+def _near_key(cols: Cols, rank: int) -> str:
+    """The judgement's "nearest tier" order (``evaluate._closeness``) as one number, smallest
+    nearest: a "first time" level already used last, then fewer failed tests, then a money
+    gap before none, then the smaller gap; ties go to the later tier (``min(reversed(…))``)."""
     flags = (f"(CASE WHEN {cols.used} THEN 100000 ELSE 0 END + 10 * {cols.failed} + "
              f"CASE WHEN {cols.gap} IS NULL THEN 1 ELSE 0 END)")
     gap = f"CAST(COALESCE({cols.gap}, 0) * 1000000 AS DECIMAL(38,0))"
-    return (f"(CAST({flags} AS DECIMAL(38,0)) * {_E[26]} + {gap} * {_E[4]} + {9999 - rank})")
+    return f"(CAST({flags} AS DECIMAL(38,0)) * {_E[26]} + {gap} * {_E[4]} + {9999 - rank})"
 
 
-def _scope(rule: Rule) -> str:
-    return {"company": quote(rule.id), "tier": "tier_id", "subject": "fkey"}.get(rule.once, "NULL")
+def _integral(value: Decimal) -> bool:
+    return value == value.to_integral_value()
+
+
+# ------------------------------------------------------------------ one rule
+
+
+class _RulePlan:
+    """The steps of one rule (see the module docstring)."""
+
+    def __init__(self, ruleset: RuleSet, rule: Rule, n: int, aw_index: dict[str, int],
+                 matched_by: set[str], keep_na: bool):
+        self.rs, self.rule, self.n = ruleset, rule, n
+        self.policy = ruleset.policy_of(rule.id)
+        self.needs: dict[str, set[str | None]] = {}
+        self.ctx = _Ctx(rule.subject, ruleset, aw_index, self.needs)
+        self.tiers = rule.all_tiers()
+        self.keep_na = keep_na or rule.id in matched_by
+        self.uses_steps = False
+
+    # -- amounts and tiers
+
+    def _offset(self, tier) -> int:
+        return tier.year_offset if tier.year_offset is not None else self.rule.year_offset
+
+    def _amount(self, tier, matched: str | None = None) -> str:
+        award = self.rule.award
+        if award.kind == "fixed":
+            return money(tier.amount_wan) if tier.amount_wan is not None else f"CAST(NULL AS {MONEY})"
+        if award.kind == "per_unit":
+            return f"({money(award.per_unit_wan)} * {ident(award.unit_field)})"
+        if award.kind == "pass_through":
+            return f"CAST({ident(award.field)} AS {MONEY})"
+        if award.kind == "minimum" and tier.matches and matched is not None and award.ratio is not None:
+            return f"({matched} * {money(award.ratio)})"
+        return f"CAST(NULL AS {MONEY})"
+
+    def _steps(self, tier):
+        steps = self.rule.steps_of(tier)
+        if steps is None or self.rule.repeat is None:
+            return None
+        start, step = steps.bounds()
+        if not (_integral(start) and _integral(step)):
+            raise PlanError(f"{self.rule.id}: 台阶须为整万元 / the columnar plan needs whole-万元 steps")
+        self.uses_steps = True
+        return steps
+
+    def _step_id(self, level: str) -> str:
+        return f"{quote(self.rule.repeat.id + '@')} || CAST(CAST({level} AS BIGINT) AS STRING)"
+
+    def _shown(self, i: int) -> tuple[str, str, str]:
+        """(tier id, amount, paid-year offset) of tier ``i`` as a finding names it when it is
+        not met: a step ladder names its next step."""
+        tier = self.tiers[i]
+        steps = self._steps(tier)
+        if steps is not None:
+            return (self._step_id(steps.column_next(self.ctx)), money(self.rule.repeat.amount_wan),
+                    str(self.rule.year_offset))
+        tid = "CAST(NULL AS STRING)" if tier.id == "-" else quote(tier.id)
+        matched = self._matched(tier)[0] if tier.matches else None
+        return tid, self._amount(tier, matched), str(self._offset(tier))
+
+    # -- steps
+
+    def steps(self) -> list[tuple[str, str]]:
+        rule, n, ctx = self.rule, self.n, self.ctx
+        select = ctx.all_of(rule.select)
+        common = ctx.all_of(rule.conditions)
+        tier_cols = [and_cols([common, ctx.all_of(t.conditions)]) for t in self.tiers]
+        out: list[tuple[str, str]] = []
+
+        # 1. base: the facts the rule selects, with lags and chained matches joined
+        joins, projected = [], []
+        lags = sorted({name for subject, name in self.rs.offsets if subject == rule.subject})
+        by_k: dict[int, list[str]] = {}
+        for name in lags:
+            base, _, k = name.partition("@")
+            by_k.setdefault(int(k), []).append(base)
+        cy_cols = subject_columns("company_year")
+        for k, bases in sorted(by_k.items()):
+            alias = f"lag{k}"
+            joins.append(f"LEFT JOIN facts_company_year {alias} ON {alias}.cid = f.cid AND {alias}.year = f.year + {k}")
+            for base in bases:
+                col = ident(base)
+                for suffix in ("", "__num", "__den"):
+                    if col + suffix in cy_cols:
+                        projected.append(f"{alias}.{col}{suffix} AS {ident(f'{base}@{k}')}{suffix}")
+        # Chains are compiled first (they register the columns they read), then joined.
+        tier_sql = [(c.truth, _near_key(c, i)) for i, c in enumerate(tier_cols)]
+        for other in self.needs:
+            m = self.ctx.aw_index[other]
+            width = len(self.rs.rules[other].all_tiers())
+            cols = ["t_any"] + [f"t{i}" for i in range(width)]
+            projected += [f"aw{m}.{c} AS aw{m}_{c}" for c in cols]
+            joins.append(f"LEFT JOIN aw{m} ON aw{m}.cid = f.cid AND aw{m}.year = f.year")
+        out.append((f"r{n}_base", (
+            f"SELECT b.*, {area_sql(self.policy)} AS _area, {window_sql(self.policy)} AS _win, "
+            f"{before_sql(rule, self.policy)} AS _before "
+            f"FROM (SELECT f.*{''.join(', ' + p for p in projected)} "
+            f"FROM facts_{rule.subject} f {' '.join(joins)}) b WHERE COALESCE({select.truth}, FALSE)")))
+
+        # 2. wide: one row per fact, every tier's truth and nearness
+        count = len(self.tiers)
+        first_true = "CASE " + " ".join(f"WHEN t{i} THEN {i}" for i in range(count)) + " END"
+        first_unknown = "CASE " + " ".join(f"WHEN t{i} IS NULL THEN {i}" for i in range(count)) + " END"
+        least = f"LEAST({', '.join(f'k{i}' for i in range(count))})" if count > 1 else "k0"
+        extra = []
+        for i, tier in enumerate(self.tiers):
+            steps = self._steps(tier)
+            if steps is not None:
+                low, high = steps.column_range(ctx)
+                extra += [f"{low} AS s_low", f"{high} AS s_high"]
+        by = f", {ident(rule.once_by)} AS _by" if rule.once_by else ", CAST(NULL AS STRING) AS _by"
+        wide = ", ".join(f"{t} AS t{i}, {k} AS k{i}" for i, (t, k) in enumerate(tier_sql))
+        out.append((f"r{n}_wide", (
+            f"SELECT w.*, {first_true} AS ft, {first_unknown} AS fu, "
+            f"9999 - CAST({least} % 10000 AS INTEGER) AS near FROM ("
+            f"SELECT b.*, {common.truth} AS c_t, {wide}{''.join(', ' + e for e in extra)}{by} "
+            f"FROM r{n}_base b) w")))
+
+        # 3. the hit policy, per fact
+        out.append((f"r{n}_dec", self._decide(tier_cols)))
+        # 4. one-time scopes
+        out.append((f"r{n}_out", self._scoped()))
+        return out
+
+    def _matched_join(self) -> tuple[str, list[str]]:
+        """The matched rules' findings of the same event, for matching (minimum) awards: per
+        matched rule, the amount it was awarded (its last eligible finding) and its first
+        finding's status (``mt<m>_amount``, ``mt<m>_status``)."""
+        joins, cols = [], []
+        for other_id in sorted({t.matches for t in self.tiers if t.matches}):
+            m = self.ctx.aw_index[other_id]
+            joins.append(
+                f"LEFT JOIN (SELECT cid, fid, max_by(amount_wan, ord) AS a FROM r{m}_out WHERE status = 'eligible' "
+                f"GROUP BY cid, fid) ma{m} ON ma{m}.cid = w.cid AND ma{m}.fid = w.fid "
+                f"LEFT JOIN (SELECT cid, fid, min_by(status, ord) AS s FROM r{m}_out GROUP BY cid, fid) ms{m} "
+                f"ON ms{m}.cid = w.cid AND ms{m}.fid = w.fid")
+            cols += [f"ma{m}.a AS mt{m}_amount", f"ms{m}.s AS mt{m}_status"]
+        return " ".join(joins), cols
+
+    def _matched(self, tier) -> tuple[str, str]:
+        m = self.ctx.aw_index[tier.matches]
+        return f"w.mt{m}_amount", f"w.mt{m}_status"
+
+    def _decide(self, tier_cols: list[Cols]) -> str:
+        rule, n, ctx = self.rule, self.n, self.ctx
+        collect = rule.hit_policy == "collect"
+        join, mt_cols = self._matched_join()
+        src = f"FROM (SELECT w.*{''.join(', ' + c for c in mt_cols)} FROM r{n}_wide w {join}) w"
+        inside = "w._area AND w._win"
+        cols = "w.cid, w.fid, w.fkey, w.year, w._by"
+        parts = []
+        for i, tier in enumerate(self.tiers):
+            pick = f"{inside} AND w.t{i}" + ("" if collect else f" AND w.ft = {i}")
+            steps = self._steps(tier)
+            if steps is not None:
+                level = steps.column_level("s.k")
+                if collect:
+                    source = f"{src} JOIN steps_k s ON s.k >= w.s_low AND s.k < w.s_high"
+                else:
+                    source = f"{src} JOIN steps_k s ON s.k = w.s_high - 1"
+                parts.append(
+                    f"SELECT {cols}, {i} * 1000000 + (w.s_high - s.k) AS ord, {self._step_id(level)} AS tier, "
+                    f"{quote(self.rule.id + '#')} || {self._step_id(level)} AS scope_tier, 'eligible' AS status, "
+                    f"{money(rule.repeat.amount_wan)} AS amount, w.year + {rule.year_offset} AS pay_year, "
+                    f"CAST(NULL AS STRING) AS missing, CAST(NULL AS STRING) AS failing {source} WHERE {pick}")
+                continue
+            status = "'eligible'"
+            if tier.matches:
+                mt_amount, mt_status = self._matched(tier)
+                amount = self._amount(tier, mt_amount)
+                refused = f"{mt_status} IN ('not_eligible', 'not_applicable')"
+                status = (f"CASE WHEN {refused} THEN 'not_eligible' "
+                          f"WHEN {amount} IS NULL THEN 'needs_info' ELSE 'eligible' END")
+                amount = f"CASE WHEN {refused} THEN NULL ELSE {amount} END"
+            else:
+                amount = self._amount(tier)
+                if rule.award.kind in ("pass_through", "minimum"):
+                    status = f"CASE WHEN {amount} IS NULL THEN 'needs_info' ELSE 'eligible' END"
+            missing = f"CASE WHEN {amount} IS NULL THEN {quote(rule.award.field or tier.matches or '')} END"
+            tid = "CAST(NULL AS STRING)" if tier.id == "-" else quote(tier.id)
+            parts.append(
+                f"SELECT {cols}, {i} * 1000000 AS ord, {tid} AS tier, {quote(self.rule.id + '#' + tier.id)} AS scope_tier, "
+                f"{status} AS status, {amount} AS amount, w.year + {self._offset(tier)} AS pay_year, "
+                f"{missing} AS missing, CAST(NULL AS STRING) AS failing {src} WHERE {pick}")
+        # needs information: the unknown tiers (all of them under collect, else the first)
+        for i in range(len(self.tiers)):
+            tid, amount, offset = self._shown(i)
+            conds = [*rule.select, *rule.conditions, *self.tiers[i].conditions]
+            pick = f"{inside} AND w.ft IS NULL AND w.t{i} IS NULL" + ("" if collect else f" AND w.fu = {i}")
+            parts.append(
+                f"SELECT {cols}, {i} * 1000000 AS ord, {tid} AS tier, CAST(NULL AS STRING) AS scope_tier, "
+                f"'needs_info' AS status, {amount} AS amount, "
+                f"w.year + {offset} AS pay_year, {_first(conds, ctx, 'NULL')} AS missing, "
+                f"CAST(NULL AS STRING) AS failing {src} WHERE {pick}")
+        # not eligible: the nearest tier (none when a condition common to all tiers fails)
+        near_tier = "CASE w.near " + " ".join(f"WHEN {i} THEN {self._shown(i)[0]}" for i in range(len(self.tiers))) + " END"
+        near_fail = ("CASE w.near " + " ".join(
+            f"WHEN {i} THEN {_first([*rule.conditions, *t.conditions], ctx, 'FALSE')}"
+            for i, t in enumerate(self.tiers)) + " END")
+        parts.append(
+            f"SELECT {cols}, 0 AS ord, CASE WHEN w.c_t = FALSE THEN CAST(NULL AS STRING) ELSE {near_tier} END AS tier, "
+            f"CAST(NULL AS STRING) AS scope_tier, 'not_eligible' AS status, CAST(NULL AS {MONEY}) AS amount, "
+            f"w.year + {rule.year_offset} AS pay_year, CAST(NULL AS STRING) AS missing, {near_fail} AS failing "
+            f"{src} WHERE {inside} AND w.ft IS NULL AND w.fu IS NULL")
+        if self.keep_na:
+            parts.append(
+                f"SELECT {cols}, 0 AS ord, CAST(NULL AS STRING) AS tier, CAST(NULL AS STRING) AS scope_tier, "
+                f"'not_applicable' AS status, CAST(NULL AS {MONEY}) AS amount, w.year + {rule.year_offset} AS pay_year, "
+                f"CAST(NULL AS STRING) AS missing, CASE WHEN NOT w._area THEN 'area' ELSE 'window' END AS failing "
+                f"{src} WHERE NOT ({inside})")
+        return " UNION ALL ".join(parts)
+
+    def _scope(self, tier_col: str) -> str:
+        rule = self.rule
+        if rule.once == "company":
+            return quote(rule.id)
+        if rule.once == "tier":
+            return tier_col
+        if rule.once == "subject":
+            if rule.once_by:
+                return f"{quote(rule.id + '@')} || COALESCE(CAST(_by AS STRING), 'None')"
+            return f"{quote(rule.id + '@')} || fkey"
+        return "CAST(NULL AS STRING)"
+
+    def _scoped(self) -> str:
+        rule, n = self.rule, self.n
+        scope = self._scope("scope_tier")
+        prior = ""
+        if rule.once != "none" and rule.once_counts == "ever" and self.policy.window.start is not None:
+            # Earlier events (before the window, anywhere) that matched a tier use the award up.
+            held = " OR ".join(f"COALESCE(t{i}, FALSE)" for i in range(len(self.tiers)))
+            tier_ids = "CASE " + " ".join(f"WHEN COALESCE(t{i}, FALSE) THEN {quote(t.id)}"
+                                          for i, t in enumerate(self.tiers)) + " END"
+            scopes = [self._scope(quote(rule.id + "#" + t.id)) if rule.once == "tier" else self._scope(tier_ids)
+                      for t in (self.tiers if rule.once == "tier" else self.tiers[:1])]
+            if rule.once == "tier":
+                rows = " UNION ALL ".join(
+                    f"SELECT cid, {s} AS scope FROM r{n}_wide WHERE _before AND COALESCE(t{i}, FALSE)"
+                    for i, s in enumerate(scopes))
+            else:
+                rows = f"SELECT cid, {scopes[0]} AS scope FROM r{n}_wide WHERE _before AND ({held})"
+            prior = f"LEFT JOIN (SELECT DISTINCT cid, scope FROM ({rows}) p) pr ON pr.cid = s.cid AND pr.scope = s.scope"
+        used = "pr.scope IS NOT NULL" if prior else "FALSE"
+        return (
+            f"WITH s AS (SELECT d.*, {scope} AS scope, CASE WHEN status = 'eligible' AND {scope} IS NOT NULL THEN "
+            f"ROW_NUMBER() OVER (PARTITION BY cid, status, {scope} ORDER BY year, fid, ord) ELSE 1 END AS nth "
+            f"FROM r{n}_dec d) "
+            f"SELECT s.cid, {quote(rule.id)} AS rule_id, {n} AS rule_order, s.pay_year AS year, s.fid, s.ord, s.tier, "
+            f"CASE WHEN s.status = 'eligible' AND (s.nth > 1 OR {used}) THEN 'not_eligible' ELSE s.status END AS status, "
+            f"CASE WHEN s.status = 'eligible' AND (s.nth > 1 OR {used}) THEN NULL ELSE s.amount END AS amount_wan, "
+            f"s.missing, CASE WHEN s.status = 'eligible' AND (s.nth > 1 OR {used}) THEN 'once' ELSE s.failing END "
+            f"AS failing FROM s {prior}")
+
+    def awarded_step(self) -> tuple[str, str] | None:
+        """``aw<n>``: per company and year, whether the rule (or each tier) matched."""
+        if not self.chained:
+            return None
+        flags = ", ".join(f"MAX(CASE WHEN t{i} THEN 1 ELSE 0 END) = 1 AS t{i}" for i in range(len(self.tiers)))
+        return (f"aw{self.n}", (
+            f"SELECT cid, year, TRUE AS t_any, {flags} FROM r{self.n}_wide "
+            f"WHERE _area AND _win AND ft IS NOT NULL GROUP BY cid, year"))
+
+    chained: bool = False
+
+
+# ------------------------------------------------------------------ the whole rule set
 
 
 def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
     """Every rule of ``ruleset`` (under its readings) as SQL steps ending in ``findings``."""
     plan = Plan()
-    index: dict[str, int] = {}
+    aw_index: dict[str, int] = {}
+    chained = {c.after for r in ruleset.rules.values() for c in r.afters() if c.met == "awarded"}
+    matched_by = {t.matches for r in ruleset.rules.values() for t in r.all_tiers() if t.matches}
     outputs: list[str] = []
-    for n, rule in enumerate(ordered_rules(ruleset)):
-        index[rule.id] = n
+    support = [r.id for r in ruleset.rules.values() if r.award.kind == "none"]
+    for n, rule in enumerate(ruleset.ordered):
+        aw_index[rule.id] = n
         plan.rule_order.append(rule.id)
         plan.subjects.add(rule.subject)
-        policy = ruleset.policy_of(rule.id)
-        joins: dict[str, tuple[int, list[str]]] = {}
-
-        def awarded(cond: After, joins=joins) -> str:
-            other = index[cond.after]
-            tiers = [t.id for t in ruleset.rules[cond.after].all_tiers()]
-            col = "t_any" if cond.tier is None else f"t{tiers.index(cond.tier)}"
-            joins.setdefault(cond.after, (other, tiers))
-            return f"aw{other}_{col}"
-
-        ctx = Ctx(rule.subject, ruleset, awarded=awarded)
-        select = compile_all(rule.select, ctx)
-        common = compile_all(rule.conditions, ctx)
-        tiers = rule.all_tiers()
-        tier_cols = [and_cols([common, compile_all(t.conditions, ctx)]) for t in tiers]
-
-        projected, joined = [], []
-        for other_id, (other, other_tiers) in joins.items():
-            alias = f"aw{other}"
-            cols = ["t_any"] + [f"t{i}" for i in range(len(other_tiers))]
-            projected += [f"{alias}.{c} AS {alias}_{c}" for c in cols]
-            joined.append(f"LEFT JOIN aw{other} {alias} ON {alias}.cid = f.cid AND {alias}.year = f.year")
-            del other_id
-        plan.steps.append((f"r{n}_base", (
-            f"SELECT f.*{''.join(', ' + p for p in projected)}, {area_sql(policy)} AS _area, "
-            f"{window_sql(policy)} AS _win FROM facts_{rule.subject} f {' '.join(joined)} "
-            f"WHERE COALESCE({select.truth}, FALSE)")))
-
-        # One row per fact: each tier's truth and its "nearest tier" key. Most facts hold no
-        # tier and are decided here; only facts with a tier that holds or is unknown are
-        # unfolded into one row per tier.
-        wide = ", ".join(f"{c.truth} AS t{i}, {_near_key(c, i)} AS k{i}" for i, c in enumerate(tier_cols))
-        false_all = " AND ".join(f"COALESCE(NOT t{i}, FALSE)" for i in range(len(tiers)))
-        true_any = " OR ".join(f"COALESCE(t{i}, FALSE)" for i in range(len(tiers)))
-        least = f"LEAST({', '.join(f'k{i}' for i in range(len(tiers)))})" if len(tiers) > 1 else "k0"
-        plan.steps.append((f"r{n}_wide", (
-            f"SELECT w.*, NOT ({false_all}) AS open, ({true_any}) AS held, "
-            f"9999 - CAST({least} % 10000 AS INTEGER) AS near FROM (SELECT cid, fid, fkey, year, {wide} "
-            f"FROM r{n}_base WHERE _area AND _win AND COALESCE({common.truth}, TRUE)) w")))
-
-        conds = [[*rule.select, *rule.conditions, *t.conditions] for t in tiers]
-        parts = []
-        for rank, tier in enumerate(tiers):
-            parts.append(
-                f"SELECT w.cid, w.fid, w.fkey, w.year, {rank} AS tier_rank, {quote(tier.id)} AS tier_id, "
-                f"w.t{rank} AS truth, {_amount(rule, tier)} AS amount, "
-                f"{first_of(conds[rank], ctx, 'NULL')} AS missing "
-                f"FROM r{n}_wide w JOIN r{n}_base b ON b.cid = w.cid AND b.fid = w.fid "
-                f"WHERE w.open AND COALESCE(w.t{rank}, TRUE)")
-        plan.steps.append((f"r{n}_long", " UNION ALL ".join(parts)))
-
-        if any(c.after == rule.id and c.met == "awarded"
-               for r in ruleset.rules.values() for c in r.all_conditions() if isinstance(c, After)):
-            flags = ", ".join(f"MAX(CASE WHEN t{i} THEN 1 ELSE 0 END) = 1 AS t{i}" for i in range(len(tiers)))
-            plan.steps.append((f"aw{n}", (
-                f"SELECT cid, year, TRUE AS t_any, {flags} FROM r{n}_wide WHERE held GROUP BY cid, year")))
-
-        collect = "TRUE" if rule.hit_policy == "collect" else "FALSE"
-        pass_through = "TRUE" if rule.award.kind == "pass_through" else "FALSE"
-        near_id = "CASE near " + " ".join(f"WHEN {i} THEN {quote(t.id)}" for i, t in enumerate(tiers)) + " END"
-        near_failing = ("CASE near " + " ".join(f"WHEN {i} THEN {first_of(conds[i], ctx, 'FALSE')}"
-                                                 for i in range(len(tiers))) + " END")
-        plan.steps.append((f"r{n}_dec", (
-            "WITH w AS (SELECT l.*, "
-            "MIN(CASE WHEN truth THEN tier_rank END) OVER (PARTITION BY cid, fid) AS ft, "
-            "MIN(CASE WHEN truth IS NULL THEN tier_rank END) OVER (PARTITION BY cid, fid) AS fu "
-            f"FROM r{n}_long l) "
-            "SELECT cid, fid, fkey, year, tier_rank, tier_id, "
-            f"CASE WHEN ft IS NOT NULL THEN (CASE WHEN {pass_through} AND amount IS NULL "
-            "THEN 'needs_info' ELSE 'eligible' END) ELSE 'needs_info' END AS status, "
-            "amount, "
-            f"CASE WHEN ft IS NOT NULL AND {pass_through} AND amount IS NULL THEN {quote(rule.award.field or '')} "
-            "WHEN ft IS NULL THEN missing END AS missing, CAST(NULL AS STRING) AS failing "
-            f"FROM w WHERE (ft IS NOT NULL AND COALESCE(truth, FALSE) AND ({collect} OR tier_rank = ft)) "
-            f"OR (ft IS NULL AND truth IS NULL AND ({collect} OR tier_rank = fu)) "
-            "UNION ALL "
-            f"SELECT w.cid, w.fid, w.fkey, w.year, w.near AS tier_rank, {near_id} AS tier_id, "
-            "'not_eligible' AS status, CAST(NULL AS DECIMAL(38,6)) AS amount, CAST(NULL AS STRING) AS missing, "
-            f"{near_failing} AS failing FROM r{n}_wide w JOIN r{n}_base b ON b.cid = w.cid AND b.fid = w.fid "
-            "WHERE NOT w.open "
-            "UNION ALL "
-            "SELECT cid, fid, fkey, year, -1 AS tier_rank, NULL AS tier_id, 'not_eligible' AS status, "
-            f"CAST(NULL AS DECIMAL(38,6)) AS amount, NULL AS missing, {first_of(rule.conditions, ctx, 'FALSE')} AS failing "
-            f"FROM r{n}_base WHERE _area AND _win AND NOT COALESCE({common.truth}, TRUE)"
-            + (" UNION ALL SELECT cid, fid, fkey, year, -1 AS tier_rank, NULL AS tier_id, "
-               "'not_applicable' AS status, CAST(NULL AS DECIMAL(38,6)) AS amount, NULL AS missing, "
-               "CASE WHEN NOT _area THEN 'area' ELSE 'window' END AS failing "
-               f"FROM r{n}_base WHERE NOT (_area AND _win)" if keep_not_applicable else ""))))
-
-        scope = _scope(rule)
-        plan.steps.append((f"r{n}_out", (
-            "WITH s AS (SELECT d.*, CASE WHEN status = 'eligible' AND " + scope + " IS NOT NULL THEN "
-            f"ROW_NUMBER() OVER (PARTITION BY cid, status, {scope} ORDER BY year, fid, tier_rank) "
-            f"ELSE 1 END AS nth FROM r{n}_dec d) "
-            f"SELECT cid, {quote(rule.id)} AS rule_id, {n} AS rule_order, year, fid, tier_rank, "
-            "CASE WHEN tier_id = '-' THEN NULL ELSE tier_id END AS tier, "
-            "CASE WHEN nth > 1 THEN 'not_eligible' ELSE status END AS status, "
-            "CASE WHEN nth > 1 THEN NULL ELSE amount END AS amount_wan, missing, "
-            "CASE WHEN nth > 1 THEN 'once' ELSE failing END AS failing FROM s")))
+        one = _RulePlan(ruleset, rule, n, aw_index, matched_by, keep_not_applicable)
+        one.chained = rule.id in chained
+        plan.steps += one.steps()
+        plan.uses_steps |= one.uses_steps
+        step = one.awarded_step()
+        if step:
+            plan.steps.append(step)
         outputs.append(f"r{n}_out")
 
     current = "findings_0"
@@ -215,20 +462,34 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
     for g, group in enumerate(ruleset.groups):
         if group.hit_policy != "highest":
             continue
-        members = "rule_id IN (" + ", ".join(quote(r) for r in group.rules) + ")"
+        members = "(" + ", ".join(quote(r) for r in group.rules) + ")"
+        order = "CASE rule_id " + " ".join(f"WHEN {quote(r)} THEN {i}" for i, r in enumerate(group.rules)) + " END"
+        key, x_key = ("fid", "x.fid") if group.same == "event" else ("CAST(year AS STRING)", "CAST(x.year AS STRING)")
         step = f"findings_g{g}"
         plan.steps.append((step, (
-            f"WITH g AS (SELECT x.*, CASE WHEN {members} AND status = 'eligible' THEN ROW_NUMBER() OVER "
-            f"(PARTITION BY cid, year, {members}, status ORDER BY COALESCE(amount_wan, 0) DESC, "
-            f"rule_order, fid, tier_rank) ELSE 1 END AS grank FROM {current} x) "
-            "SELECT cid, rule_id, rule_order, year, fid, tier_rank, tier, "
-            "CASE WHEN grank > 1 THEN 'not_eligible' ELSE status END AS status, "
-            "CASE WHEN grank > 1 THEN NULL ELSE amount_wan END AS amount_wan, missing, "
-            f"CASE WHEN grank > 1 THEN {quote('group:' + group.id)} ELSE failing END AS failing FROM g")))
+            f"WITH m AS (SELECT cid, {key} AS gkey, rule_id, {order} AS gorder, "
+            f"SUM(COALESCE(amount_wan, CAST(0 AS {MONEY}))) AS tot FROM {current} "
+            f"WHERE status = 'eligible' AND rule_id IN {members} GROUP BY cid, {key}, rule_id), "
+            f"r AS (SELECT cid, gkey, rule_id, ROW_NUMBER() OVER (PARTITION BY cid, gkey ORDER BY tot DESC, gorder) AS rk "
+            f"FROM m) "
+            f"SELECT x.cid, x.rule_id, x.rule_order, x.year, x.fid, x.ord, x.tier, "
+            f"CASE WHEN r.rk > 1 THEN 'not_eligible' ELSE x.status END AS status, "
+            f"CASE WHEN r.rk > 1 THEN NULL ELSE x.amount_wan END AS amount_wan, x.missing, "
+            f"CASE WHEN r.rk > 1 THEN {quote('group:' + group.id)} ELSE x.failing END AS failing "
+            f"FROM {current} x LEFT JOIN r ON x.status = 'eligible' AND r.cid = x.cid AND r.gkey = {x_key} "
+            f"AND r.rule_id = x.rule_id")))
         current = step
-    plan.steps.append(("findings", f"SELECT * FROM {current}"))
+    keep = "TRUE" if keep_not_applicable else "status <> 'not_applicable'"
+    drop = (f" AND NOT (status = 'not_applicable' AND rule_id IN ({', '.join(quote(r) for r in support)}))"
+            if support else "")
+    plan.steps.append(("findings", f"SELECT {', '.join(FINDING_COLUMNS)} FROM {current} WHERE {keep}{drop}"))
     return plan
 
 
-__all__ = ["COMMON", "FACT_COLUMNS", "FINDING_COLUMNS", "Plan", "compile_plan", "ordered_rules",
-           "subject_columns"]
+def describe_plan(plan: Plan) -> dict[str, Any]:
+    """Sizes of the plan (for the README and benchmarks)."""
+    return {"steps": len(plan.steps), "rules": len(plan.rule_order),
+            "sql_chars": sum(len(sql) for _, sql in plan.steps)}
+
+
+__all__ = ["FINDING_COLUMNS", "Plan", "PlanError", "compile_plan", "describe_plan"]

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from ..fields import SUBJECTS
 from ..ruleset import RuleSet
-from .plan import Plan, compile_plan
+from .plan import STEP_LIMIT, Plan, compile_plan
 
 CHUNK = 250_000
 """Companies per chunk: about 750,000 company-years, a few hundred MB of working memory."""
@@ -39,6 +39,7 @@ def connect(memory_limit: str | None = "2GB", threads: int | None = None) -> duc
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE steps_k AS SELECT range AS k FROM range({STEP_LIMIT})")
     return con
 
 
