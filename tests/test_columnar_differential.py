@@ -17,7 +17,7 @@ from subsidy.columnar.run import findings_map
 from subsidy.columnar.screen import from_profiles
 from subsidy.evaluate import default_rules, evaluate
 from subsidy.profile import dump_profile
-from subsidy.sample import edge_profiles
+from subsidy.edge_profiles import edge_profiles
 
 N = int(os.environ.get("SUBSIDY_DIFF_N", "10000"))
 # About 75 s of CPU for the whole module; on a shared, loaded machine the wall time can be
@@ -53,9 +53,11 @@ def _interactive(profile, ruleset):
     return out
 
 
-def _compare(profiles, indices, screened, ruleset) -> list[str]:
+def _compare(profiles, indices, screened, ruleset, table=None) -> list[str]:
+    """Every profile whose findings differ, as JSON: the profile and both answers."""
     got: dict[int, dict] = {}
-    for (cid, rule, year), items in findings_map(screened.findings(ruleset)).items():
+    table = screened.findings(ruleset) if table is None else table
+    for (cid, rule, year), items in findings_map(table).items():
         got.setdefault(cid, {})[(rule, year)] = items
     problems = []
     for cid in indices:
@@ -95,6 +97,27 @@ def test_a_slice_under_each_reading_switched(case, profiles, screened, rules):
     indices = [(start + k) % N for k in range(SLICE)]
     problems = _compare(profiles, indices, screened, ruleset)
     assert not problems, f"{name}: {len(problems)} profiles differ; first:\n" + "\n".join(problems[:3])
+
+
+def test_a_disagreement_prints_the_profile_and_both_answers(profiles, screened, rules):
+    """The comparison itself can fail: one amount changed in the columnar answer is found."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = screened.findings(rules)
+    eligible = pc.equal(table["status"], "eligible").to_pylist()
+    row = eligible.index(True)
+    amounts = table["amount_wan"].to_pylist()
+    amounts[row] = amounts[row] + 1
+    tampered = table.set_column(table.schema.get_field_index("amount_wan"), "amount_wan",
+                                pa.array(amounts, table.schema.field("amount_wan").type))
+    cid = table["cid"][row].as_py()
+    problems = _compare(profiles, [cid], screened, rules, tampered)
+    assert len(problems) == 1
+    shown = json.loads(problems[0])
+    assert shown["profile"]["name"] == profiles[cid].name
+    (both,) = [d for d in shown["differences"].values()]
+    assert both["interactive"] != both["columnar"]
 
 
 def test_the_readings_cover_every_interpretation(rules):

@@ -16,7 +16,7 @@ import pytest
 from subsidy.columnar.run import findings_map
 from subsidy.columnar.screen import from_profiles
 from subsidy.evaluate import default_rules
-from subsidy.sample import edge_profiles
+from subsidy.edge_profiles import edge_profiles
 
 
 def _skip_reason() -> str | None:

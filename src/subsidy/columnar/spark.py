@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ..fields import SUBJECTS
 from ..ruleset import RuleSet
-from .plan import compile_plan
+from .plan import STEP_LIMIT, compile_plan
 
 
 def export_facts(screened: Any, folder: str | Path) -> Path:
@@ -34,12 +34,12 @@ def run_plan(spark: Any, ruleset: RuleSet, folder: str | Path, keep_not_applicab
     folder = Path(folder)
     for subject in SUBJECTS:
         spark.read.parquet(str(folder / f"facts_{subject}.parquet")).createOrReplaceTempView(f"facts_{subject}")
+    spark.range(STEP_LIMIT).withColumnRenamed("id", "k").createOrReplaceTempView("steps_k")
     for name, sql in plan.steps[:-1]:
-        # Materialised step by step (like DuckDB's temporary tables): a plan of a hundred
-        # nested views would otherwise be optimised as one tree, which takes Catalyst minutes.
-        frame = spark.sql(sql).cache()
-        frame.count()
-        frame.createOrReplaceTempView(name)
+        # Each step is materialised with its lineage cut (like DuckDB's temporary tables):
+        # a view keeps the plan of every step before it, and a hundred nested steps would be
+        # analysed as one tree, which exhausts the driver's memory.
+        spark.sql(sql).localCheckpoint(eager=True).createOrReplaceTempView(name)
     rows = spark.sql(plan.steps[-1][1]).collect()
     columns = ["cid", "rule_id", "year", "status", "amount_wan", "tier"]
     return pa.table({c: pa.array([row[c] for row in rows], type=t) for c, t in zip(
