@@ -201,6 +201,9 @@ class Columns(Protocol):
     def relaxed(self) -> Columns: ...
     def all_of(self, conditions: list[Condition]) -> Cols: ...
     def words(self, cond: Condition) -> str: ...
+    def computed(self, name: str, sql: str) -> str:
+        """A column computed once per fact before the tiers are judged (as the engine's
+        precomputed figures); returns its name."""
 
 
 class CheckContext(Protocol):
@@ -889,11 +892,17 @@ class Steps(_FieldTest):
             count = f"({whole} + 1)"
         return f"(CASE WHEN {passes} THEN {count} ELSE 0 END)"
 
+    def _column_key(self) -> str:
+        start, step = (engine_value("money", v) for v in self.bounds())
+        return f"steps_{self.field}_{self.op}_{start}_{step}"
+
     def column_range(self, ctx: Columns) -> tuple[str, str]:
-        """SQL of the step indices first passed this year: ``low <= k < high`` (see :meth:`crossed`)."""
+        """Columns of the step indices first passed this year: ``low <= k < high`` (see
+        :meth:`crossed`), computed once per fact."""
         prior, _ = _history_columns(ctx, self.field)
-        low = self._column_index(prior)
-        top = self._column_index(ctx.col(self.field))
+        key = self._column_key()
+        low = ctx.computed(f"{key}_low", self._column_index(prior))
+        top = ctx.computed(f"{key}_top", self._column_index(ctx.col(self.field)))
         return low, f"LEAST({top}, {low} + {_MAX_STEPS})"
 
     def column_level(self, index: str) -> str:
@@ -904,7 +913,9 @@ class Steps(_FieldTest):
     def column_next(self, ctx: Columns) -> str:
         """SQL of :meth:`next_level`: the lowest step the figure does not pass."""
         col = ctx.col(self.field)
-        return self.column_level(self._column_index(f"COALESCE({col}, CAST(0 AS {MONEY}))"))
+        index = ctx.computed(f"{self._column_key()}_next",
+                             self._column_index(f"COALESCE({col}, CAST(0 AS {MONEY}))"))
+        return self.column_level(index)
 
     def to_columns(self, ctx: Columns) -> Cols:
         if ctx.relax:

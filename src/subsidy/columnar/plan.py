@@ -64,6 +64,8 @@ class _Ctx:
     aw_index: dict[str, int]
     needs: dict[str, set[str | None]]
     relax: bool = False
+    columns: dict[str, str] = field(default_factory=dict)
+    """Columns computed once per fact in the base step (name → SQL)."""
 
     def spec(self, name: str):
         spec = self.ruleset.vocabulary.field(self.subject, name)
@@ -93,6 +95,11 @@ class _Ctx:
 
     def all_of(self, conditions: list[Condition]) -> Cols:
         return and_cols([c.to_columns(self) for c in conditions])
+
+    def computed(self, name: str, sql: str) -> str:
+        column = "c_" + name
+        self.columns.setdefault(column, sql)
+        return column
 
     def words(self, cond: Condition) -> str:
         rules = self.ruleset.rules
@@ -263,7 +270,7 @@ class _RulePlan:
             joins.append(f"LEFT JOIN aw{m} ON aw{m}.cid = f.cid AND aw{m}.year = f.year")
         out.append((f"r{n}_base", (
             f"SELECT b.*, {area_sql(self.policy)} AS _area, {window_sql(self.policy)} AS _win, "
-            f"{before_sql(rule, self.policy)} AS _before "
+            f"{before_sql(rule, self.policy)} AS _before{''.join(f', {v} AS {k}' for k, v in ctx.columns.items())} "
             f"FROM (SELECT f.*{''.join(', ' + p for p in projected)} "
             f"FROM facts_{rule.subject} f {' '.join(joins)}) b WHERE COALESCE({select.truth}, FALSE)")))
 
