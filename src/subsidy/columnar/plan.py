@@ -272,7 +272,11 @@ class _RulePlan:
             f"SELECT b.*, {area_sql(self.policy)} AS _area, {window_sql(self.policy)} AS _win, "
             f"{before_sql(rule, self.policy)} AS _before{''.join(f', {v} AS {k}' for k, v in ctx.columns.items())} "
             f"FROM (SELECT f.*{''.join(', ' + p for p in projected)} "
-            f"FROM facts_{rule.subject} f {' '.join(joins)}) b WHERE COALESCE({select.truth}, FALSE)")))
+            f"FROM facts_{rule.subject} f {' '.join(joins)}) b WHERE COALESCE({select.truth}, FALSE)"
+            # Facts outside the area or window are only kept where a finding or a count needs
+            # them: most of a city is outside a district's rules.
+            + ("" if self.keep_na else
+               f" AND (({area_sql(self.policy)} AND {window_sql(self.policy)}) OR {before_sql(rule, self.policy)})"))))
 
         # 2. wide: one row per fact, every tier's truth and nearness
         count = len(self.tiers)
