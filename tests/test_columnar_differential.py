@@ -15,9 +15,9 @@ import pytest
 
 from subsidy.columnar.run import findings_map
 from subsidy.columnar.screen import from_profiles
+from subsidy.edge_profiles import edge_profiles
 from subsidy.evaluate import default_rules, evaluate
 from subsidy.profile import dump_profile
-from subsidy.edge_profiles import edge_profiles
 
 N = int(os.environ.get("SUBSIDY_DIFF_N", "10000"))
 # About 75 s of CPU for the whole module; on a shared, loaded machine the wall time can be

@@ -15,8 +15,8 @@ import pytest
 
 from subsidy.columnar.run import findings_map
 from subsidy.columnar.screen import from_profiles
-from subsidy.evaluate import default_rules
 from subsidy.edge_profiles import edge_profiles
+from subsidy.evaluate import default_rules
 
 
 def _skip_reason() -> str | None:

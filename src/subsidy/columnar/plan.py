@@ -284,7 +284,7 @@ class _RulePlan:
         first_unknown = "CASE " + " ".join(f"WHEN t{i} IS NULL THEN {i}" for i in range(count)) + " END"
         least = f"LEAST({', '.join(f'k{i}' for i in range(count))})" if count > 1 else "k0"
         extra = []
-        for i, tier in enumerate(self.tiers):
+        for tier in self.tiers:
             steps = self._steps(tier)
             if steps is not None:
                 low, high = steps.column_range(ctx)
