@@ -20,7 +20,7 @@ Tables read: ``companies`` and ``pop`` (see :mod:`subsidy.population`). Tables w
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -151,10 +151,15 @@ def _row(key: int, fact: Fact) -> dict[str, Any]:
         "event_date": date_number(fact.date) if fact.date else None,
         "window_known": fact.window_known, "district": fact.values["district"],
         "sector": fact.values["sector"], "in_wuhan": fact.values["in_wuhan"]}
-    for name in BY_SUBJECT.get(fact.subject, {}):
-        value = fact.values.get(name)
-        row[ident(name)] = Decimal(value) if isinstance(value, Decimal) else value
+    values = fact.values
+    for name, col in _named(fact.subject):
+        row[col] = values.get(name)
     return row
+
+
+@lru_cache(maxsize=64)
+def _named(subject: str) -> tuple[tuple[str, str], ...]:
+    return tuple((name, ident(name)) for name in BY_SUBJECT.get(subject, {}))
 
 
 def _minimal_profile(district: str, sector: str, last_year: int, entry_year: int | None,
@@ -186,32 +191,24 @@ def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]
     con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {company_year_sql()}")
     subjects = [s for s in SUBJECTS if s != "company_year"]
     shared: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
-    own: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
     signatures = con.execute("""
         SELECT c.cid, c.district, c.sector, m.last_year, c.scale_entry_year
         FROM companies c JOIN (SELECT cid, max(year) AS last_year FROM pop GROUP BY cid) m ON m.cid = c.cid
-    """).fetchnumpy()
+    """).fetchall()
     by_signature: dict[tuple, int] = {}
     sig_of = []
-    cids = signatures["cid"]
-    for i in range(len(cids)):
-        cid = int(cids[i])
-        entry = signatures["scale_entry_year"][i]
-        entry = None if entry is None or entry != entry or getattr(entry, "mask", False) else int(entry)
-        district, sector = str(signatures["district"][i]), str(signatures["sector"][i])
-        last = int(signatures["last_year"][i])
-        cells = parsed.get(cid)
-        if cells:
-            _event_rows(own, cid, _minimal_profile(district, sector, last, entry, cells))
-            continue
-        signature = (district, sector, last, entry)
+    for cid, district, sector, last, entry in signatures:
+        cells = parsed.get(cid) or {}
+        # Companies alike in everything event facts depend on share them (most of a city
+        # has no events, or only industry tags); the cells' repr is the models' full content.
+        signature = (district, sector, last, entry, repr(sorted(cells.items())))
         number = by_signature.get(signature)
         if number is None:
             number = by_signature[signature] = len(by_signature)
-            _event_rows(shared, number, _minimal_profile(district, sector, last, entry, {}))
+            _event_rows(shared, number, _minimal_profile(district, sector, last, entry, cells))
         sig_of.append((cid, number))
     if progress:
-        progress(f"{len(by_signature)} signatures, {len(parsed)} companies with events")
+        progress(f"{len(by_signature)} signatures")
     con.register("fact_signature_arrow", pa.table({
         "cid": pa.array([c for c, _ in sig_of], pa.int64()), "sig": pa.array([s for _, s in sig_of], pa.int64())}))
     con.execute("CREATE OR REPLACE TEMP TABLE fact_signature AS SELECT * FROM fact_signature_arrow")
@@ -219,18 +216,12 @@ def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]
     counts = {"company_year": con.execute("SELECT count(*) FROM all_facts_company_year").fetchall()[0][0]}
     for subject in subjects:
         schema = _schema(subject)
-        cols = ", ".join(c for c in schema.names if c != "cid")
-        for name, rows in (("shared", shared[subject]), ("own", own[subject])):
-            con.register(f"facts_{name}_arrow", pa.Table.from_pylist(rows, schema=schema))
-            con.execute(f"CREATE OR REPLACE TEMP TABLE facts_{name} AS SELECT * FROM facts_{name}_arrow")
-            con.unregister(f"facts_{name}_arrow")
+        con.register("facts_shared_arrow", pa.Table.from_pylist(shared[subject], schema=schema))
         con.execute(f"""CREATE OR REPLACE TEMP TABLE all_facts_{subject} AS
             SELECT m.cid, {', '.join('e.' + c for c in schema.names if c != 'cid')}
-            FROM fact_signature m JOIN facts_shared e ON e.cid = m.sig
-            UNION ALL SELECT cid, {cols} FROM facts_own""")
+            FROM fact_signature m JOIN facts_shared_arrow e ON e.cid = m.sig""")
+        con.unregister("facts_shared_arrow")
         counts[subject] = con.execute(f"SELECT count(*) FROM all_facts_{subject}").fetchall()[0][0]
-    con.execute("DROP TABLE IF EXISTS facts_shared")
-    con.execute("DROP TABLE IF EXISTS facts_own")
     return counts
 
 

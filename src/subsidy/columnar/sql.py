@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 MONEY = "DECIMAL(38,6)"
@@ -52,6 +53,7 @@ def quote(text: Any) -> str:
     return "'" + str(text).replace("'", "’").replace("\\", "＼") + "'"
 
 
+@lru_cache(maxsize=4096)
 def ident(name: str) -> str:
     """The column of a fact field. Fields get a prefix so that no name (``offset``,
     ``level``) collides with a SQL keyword — quoting differs between engines, a prefix does
