@@ -290,10 +290,13 @@ class _RulePlan:
                 low, high = steps.column_range(ctx)
                 extra += [f"{low} AS s_low", f"{high} AS s_high"]
         by = f", {ident(rule.once_by)} AS _by" if rule.once_by else ", CAST(NULL AS STRING) AS _by"
-        wide = ", ".join(f"{t} AS t{i}, {k} AS k{i}" for i, (t, k) in enumerate(tier_sql))
+        # The nearness of tiers is only asked when every tier fails and the common conditions
+        # do not (then no tier is named): computed lazily, per row.
+        wide = ", ".join(f"{t} AS t{i}, CASE WHEN {common.truth} = FALSE THEN NULL ELSE {k} END AS k{i}"
+                         for i, (t, k) in enumerate(tier_sql))
         out.append((f"r{n}_wide", (
             f"SELECT w.*, {first_true} AS ft, {first_unknown} AS fu, "
-            f"9999 - CAST({least} % 10000 AS INTEGER) AS near FROM ("
+            f"CASE WHEN {first_true} IS NULL AND {first_unknown} IS NULL THEN 9999 - CAST({least} % 10000 AS INTEGER) END AS near FROM ("
             f"SELECT b.*, {common.truth} AS c_t, {wide}{''.join(', ' + e for e in extra)}{by} "
             f"FROM r{n}_base b) w")))
 
@@ -422,14 +425,20 @@ class _RulePlan:
                 rows = f"SELECT cid, {scopes[0]} AS scope FROM r{n}_wide WHERE _before AND ({held})"
             prior = f"LEFT JOIN (SELECT DISTINCT cid, scope FROM ({rows}) p) pr ON pr.cid = s.cid AND pr.scope = s.scope"
         used = "pr.scope IS NOT NULL" if prior else "FALSE"
+        once = f"(s.nth > 1 OR {used})"
+        numbered = (f"SELECT d.*, {scope} AS scope, ROW_NUMBER() OVER (PARTITION BY cid, {scope} "
+                    f"ORDER BY year, fid, ord) AS nth FROM r{n}_dec d WHERE status = 'eligible' AND {scope} IS NOT NULL")
+        rest = (f"SELECT d.*, {scope} AS scope, 1 AS nth FROM r{n}_dec d "
+                f"WHERE NOT (status = 'eligible' AND {scope} IS NOT NULL)")
+        if rule.once == "none":
+            numbered, rest = None, f"SELECT d.*, CAST(NULL AS STRING) AS scope, 1 AS nth FROM r{n}_dec d"
+        source = rest if numbered is None else f"{numbered} UNION ALL {rest}"
         return (
-            f"WITH s AS (SELECT d.*, {scope} AS scope, CASE WHEN status = 'eligible' AND {scope} IS NOT NULL THEN "
-            f"ROW_NUMBER() OVER (PARTITION BY cid, status, {scope} ORDER BY year, fid, ord) ELSE 1 END AS nth "
-            f"FROM r{n}_dec d) "
+            f"WITH s AS ({source}) "
             f"SELECT s.cid, {quote(rule.id)} AS rule_id, {n} AS rule_order, s.pay_year AS year, s.fid, s.ord, s.tier, "
-            f"CASE WHEN s.status = 'eligible' AND (s.nth > 1 OR {used}) THEN 'not_eligible' ELSE s.status END AS status, "
-            f"CASE WHEN s.status = 'eligible' AND (s.nth > 1 OR {used}) THEN NULL ELSE s.amount END AS amount_wan, "
-            f"s.missing, CASE WHEN s.status = 'eligible' AND (s.nth > 1 OR {used}) THEN 'once' ELSE s.failing END "
+            f"CASE WHEN s.status = 'eligible' AND {once} THEN 'not_eligible' ELSE s.status END AS status, "
+            f"CASE WHEN s.status = 'eligible' AND {once} THEN NULL ELSE s.amount END AS amount_wan, "
+            f"s.missing, CASE WHEN s.status = 'eligible' AND {once} THEN 'once' ELSE s.failing END "
             f"AS failing FROM s {prior}")
 
     def awarded_step(self) -> tuple[str, str] | None:
@@ -453,7 +462,6 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
     aw_index: dict[str, int] = {}
     chained = {c.after for r in ruleset.rules.values() for c in r.afters() if c.met == "awarded"}
     matched_by = {t.matches for r in ruleset.rules.values() for t in r.all_tiers() if t.matches}
-    outputs: list[str] = []
     support = [r.id for r in ruleset.rules.values() if r.award.kind == "none"]
     for n, rule in enumerate(ruleset.ordered):
         aw_index[rule.id] = n
@@ -466,20 +474,26 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
         step = one.awarded_step()
         if step:
             plan.steps.append(step)
-        outputs.append(f"r{n}_out")
 
-    current = "findings_0"
-    plan.steps.append((current, " UNION ALL ".join(f"SELECT * FROM {o}" for o in outputs)))
+    # Groups across rules rewrite only their members' findings, one group after another.
+    source = {rule_id: f"r{aw_index[rule_id]}_out" for rule_id in plan.rule_order}
     for g, group in enumerate(ruleset.groups):
         if group.hit_policy != "highest":
             continue
-        members = "(" + ", ".join(quote(r) for r in group.rules) + ")"
+        present = [r for r in group.rules if r in source]
+        members = "(" + ", ".join(quote(r) for r in present) + ")"
         order = "CASE rule_id " + " ".join(f"WHEN {quote(r)} THEN {i}" for i, r in enumerate(group.rules)) + " END"
         key, x_key = ("fid", "x.fid") if group.same == "event" else ("CAST(year AS STRING)", "CAST(x.year AS STRING)")
-        step = f"findings_g{g}"
+        step = f"group{g}"
+        tables: dict[str, list[str]] = {}
+        for r in present:
+            tables.setdefault(source[r], []).append(r)
+        current = " UNION ALL ".join(
+            f"SELECT * FROM {t} WHERE rule_id IN ({', '.join(quote(r) for r in rs)})" for t, rs in tables.items())
         plan.steps.append((step, (
-            f"WITH m AS (SELECT cid, {key} AS gkey, rule_id, {order} AS gorder, "
-            f"SUM(COALESCE(amount_wan, CAST(0 AS {MONEY}))) AS tot FROM {current} "
+            f"WITH cur AS ({current}), "
+            f"m AS (SELECT cid, {key} AS gkey, rule_id, {order} AS gorder, "
+            f"SUM(COALESCE(amount_wan, CAST(0 AS {MONEY}))) AS tot FROM cur "
             f"WHERE status = 'eligible' AND rule_id IN {members} GROUP BY cid, {key}, rule_id), "
             f"r AS (SELECT cid, gkey, rule_id, ROW_NUMBER() OVER (PARTITION BY cid, gkey ORDER BY tot DESC, gorder) AS rk "
             f"FROM m) "
@@ -487,13 +501,21 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
             f"CASE WHEN r.rk > 1 THEN 'not_eligible' ELSE x.status END AS status, "
             f"CASE WHEN r.rk > 1 THEN NULL ELSE x.amount_wan END AS amount_wan, x.missing, "
             f"CASE WHEN r.rk > 1 THEN {quote('group:' + group.id)} ELSE x.failing END AS failing "
-            f"FROM {current} x LEFT JOIN r ON x.status = 'eligible' AND r.cid = x.cid AND r.gkey = {x_key} "
+            f"FROM cur x LEFT JOIN r ON x.status = 'eligible' AND r.cid = x.cid AND r.gkey = {x_key} "
             f"AND r.rule_id = x.rule_id")))
-        current = step
+        for r in present:
+            source[r] = step
     keep = "TRUE" if keep_not_applicable else "status <> 'not_applicable'"
     drop = (f" AND NOT (status = 'not_applicable' AND rule_id IN ({', '.join(quote(r) for r in support)}))"
             if support else "")
-    plan.steps.append(("findings", f"SELECT {', '.join(FINDING_COLUMNS)} FROM {current} WHERE {keep}{drop}"))
+    tables: dict[str, list[str]] = {}
+    for rule_id, table in source.items():
+        tables.setdefault(table, []).append(rule_id)
+    parts = []
+    for table, rules in tables.items():
+        only = "" if table.endswith("_out") else f" AND rule_id IN ({', '.join(quote(r) for r in rules)})"
+        parts.append(f"SELECT {', '.join(FINDING_COLUMNS)} FROM {table} WHERE {keep}{drop}{only}")
+    plan.steps.append(("findings", " UNION ALL ".join(parts)))
     return plan
 
 

@@ -127,14 +127,13 @@ def and_cols(parts: list[Cols], label: str = "", missing: str = "") -> Cols:
 
 
 def floor_div(amount: str, step: Decimal) -> str:
-    """``floor(amount / step)`` for a non-negative DECIMAL amount, exactly.
+    """``floor(amount / step)`` for a non-negative DECIMAL amount of 万元 and a whole step.
 
-    Division of decimals gives a DOUBLE in DuckDB and a DECIMAL in Spark; the estimate from
-    a DOUBLE is corrected by exact DECIMAL comparisons, so both engines agree to the fen."""
-    s = money(step)
-    guess = f"CAST(FLOOR(CAST({amount} AS DOUBLE) / {float(step)!r}) AS BIGINT)"
-    return (f"({guess} + CASE WHEN ({guess} + 1) * {s} <= {amount} THEN 1 "
-            f"WHEN {guess} * {s} > {amount} THEN -1 ELSE 0 END)")
+    Exact within the profile's bound on money (10⁹ 万元, six decimals): the amount's nearest
+    non-multiple of the step is 10⁻⁶ away, far above a DOUBLE's error at that size, so the
+    floor of the DOUBLE quotient is the exact one — in DuckDB (whose decimal division gives a
+    DOUBLE) and Spark alike."""
+    return f"CAST(FLOOR(CAST({amount} AS DOUBLE) / {float(step)!r}) AS BIGINT)"
 
 
 __all__ = ["BASE_FIELDS", "MONEY", "Cols", "and_cols", "any_true", "failed_of", "floor_div", "greatest",
