@@ -7,17 +7,17 @@ with temporary views (:mod:`subsidy.columnar.spark`). Conditions compile themsel
 the interactive evaluator (:mod:`subsidy.evaluate`) stage by stage, per rule in the order
 where a rule comes after the rules it chains on or matches:
 
-1. ``r<n>_base``: the facts the rule selects, with the policy's area and window, the figures
-   ``k`` years later (``at:``) and the matches of rules it chains on;
-2. ``r<n>_wide``: one row per fact, each tier's three-valued truth and "nearest tier" key;
-3. ``r<n>_dec``: the hit policy — the highest tier that holds, or every tier (collect), one
+1. ``r<n>_wide``: the facts the rule selects, with the policy's area and window, the figures
+   ``k`` years later (``at:``) and the matches of rules it chains on; one row per fact, each
+   tier's three-valued truth and "nearest tier" key;
+2. ``r<n>_dec``: the hit policy — the highest tier that holds, or every tier (collect), one
    finding per step of a step ladder; else the unknown tiers (needs information, provisional
    amount); else the nearest tier (not eligible); outside area or window, not applicable;
    matching awards (``minimum``) read the matched rule's findings of the same event;
-4. ``r<n>_out``: one-time scopes, counting earlier events before the window where the rule
+3. ``r<n>_out``: one-time scopes, counting earlier events before the window where the rule
    says ``once_counts: ever``;
-5. ``aw<n>``: the rule's matches per company and year, for rules chaining on it;
-6. groups across rules (the higher award for one event or year), applied last.
+4. ``aw<n>``: the rule's matches per company and year, for rules chaining on it;
+5. groups across rules (the higher award for one event or year), applied last.
 
 Findings carry the year the award is paid (the event's year plus ``year_offset``).
 """
@@ -268,7 +268,7 @@ class _RulePlan:
             cols = ["t_any"] + [f"t{i}" for i in range(width)]
             projected += [f"aw{m}.{c} AS aw{m}_{c}" for c in cols]
             joins.append(f"LEFT JOIN aw{m} ON aw{m}.cid = f.cid AND aw{m}.year = f.year")
-        out.append((f"r{n}_base", (
+        base = ((
             f"SELECT b.*, {area_sql(self.policy)} AS _area, {window_sql(self.policy)} AS _win, "
             f"{before_sql(rule, self.policy)} AS _before{''.join(f', {v} AS {k}' for k, v in ctx.columns.items())} "
             f"FROM (SELECT f.*{''.join(', ' + p for p in projected)} "
@@ -276,7 +276,7 @@ class _RulePlan:
             # Facts outside the area or window are only kept where a finding or a count needs
             # them: most of a city is outside a district's rules.
             + ("" if self.keep_na else
-               f" AND (({area_sql(self.policy)} AND {window_sql(self.policy)}) OR {before_sql(rule, self.policy)})"))))
+               f" AND (({area_sql(self.policy)} AND {window_sql(self.policy)}) OR {before_sql(rule, self.policy)})")))
 
         # 2. wide: one row per fact, every tier's truth and nearness
         count = len(self.tiers)
@@ -298,7 +298,7 @@ class _RulePlan:
             f"SELECT w.*, {first_true} AS ft, {first_unknown} AS fu, "
             f"CASE WHEN {first_true} IS NULL AND {first_unknown} IS NULL THEN 9999 - CAST({least} % 10000 AS INTEGER) END AS near FROM ("
             f"SELECT b.*, {common.truth} AS c_t, {wide}{''.join(', ' + e for e in extra)}{by} "
-            f"FROM r{n}_base b) w")))
+            f"FROM ({base}) b) w")))
 
         # 3. the hit policy, per fact
         out.append((f"r{n}_dec", self._decide(tier_cols)))
