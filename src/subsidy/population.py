@@ -129,9 +129,10 @@ MAX_LISTED_ERRORS = 10_000
 
 _FORBIDDEN = r"[\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 """The profile's forbidden characters (control, direction overrides), as an RE2 class."""
-_BLANKS = r"^[\s\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]+|" \
-          r"[\s\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]+$"
-"""Surrounding blanks, as Python's ``str.strip`` sees them (the profile strips text)."""
+_BLANK_CLASS = "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace()) + "\\x{feff}]"
+_BLANKS = f"^{_BLANK_CLASS}+|{_BLANK_CLASS}+$"
+"""Surrounding blanks as Python's ``str.strip`` sees them (the profile strips text), and a stray
+byte-order mark, as an RE2 pattern (DuckDB's ``trim`` with a character list is far slower)."""
 _MONEY_RE = r"[0-9]{1,10}(\.[0-9]{0,6}0*)?"
 _COUNT_RE = r"[0-9]{1,7}"
 _YEAR_RE = r"[0-9]{4}"
@@ -300,35 +301,34 @@ def model_message(column: str, value: str) -> tuple[str, str]:
 def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
     """Check table ``raw``; create ``companies`` (one row per company, dense ``cid`` from 0),
     ``pop`` (one row per valid company-year), ``company_rows`` (each company's key and first
-    row), ``pop_rows`` (each company-year's row) and ``row_errors``."""
+    row), ``pop_rows`` (the row of each company-year) and ``row_errors``."""
     loaded = Loaded(first_line=first_line)
     loaded.rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     # The company key: its credit code, also on rows of the same name that leave it blank
     # (company cells may be filled once); the name when the company has no code at all.
     con.execute("""CREATE OR REPLACE TEMP TABLE raw_k AS
         SELECT r.*, COALESCE('code:' || upper(r.credit_code), 'code:' || n.code, 'name:' || r.name) AS ckey
-        FROM raw r LEFT JOIN (SELECT name, MIN(upper(credit_code)) AS code, count(DISTINCT upper(credit_code)) AS codes
-                              FROM raw WHERE credit_code IS NOT NULL GROUP BY name) n
-          ON n.name = r.name AND n.codes = 1""")
+        FROM raw r LEFT JOIN (SELECT name, MIN(upper(credit_code)) AS code FROM raw WHERE credit_code IS NOT NULL
+                              GROUP BY name HAVING MIN(upper(credit_code)) = MAX(upper(credit_code))) n
+          ON n.name = r.name""")
+    con.execute("DROP TABLE raw")
+    _companies(con)
     parts = [f"SELECT {_q(scope)} AS scope, row_no, ckey, {_q(col)} AS col, {col} AS value, "
              f"CAST(NULL AS VARCHAR) AS zh, CAST(NULL AS VARCHAR) AS en FROM raw_k WHERE {test}"
              for scope, col, test in _checks()]
     parts.append(_duplicates_sql())
-    parts += _disagreements_sql(con)
+    parts += _disagreements_sql()
     con.execute("CREATE OR REPLACE TEMP TABLE row_errors AS " + " UNION ALL ".join(parts))
     _check_credit_codes(con)
-    _companies(con)
     loaded.parsed = _parse_json_cells(con)
-    con.execute("CREATE OR REPLACE TEMP TABLE skip_companies AS "
-                "SELECT DISTINCT ckey FROM row_errors WHERE scope = 'company'")
-    con.execute("CREATE OR REPLACE TEMP TABLE skip_rows AS SELECT DISTINCT row_no FROM row_errors WHERE scope = 'row'")
-    con.execute("""CREATE OR REPLACE TEMP TABLE kept AS
+    con.execute("""CREATE OR REPLACE TEMP VIEW kept AS
         SELECT r.* FROM raw_k r
-        WHERE r.ckey NOT IN (SELECT ckey FROM skip_companies) AND r.row_no NOT IN (SELECT row_no FROM skip_rows)""")
+        WHERE r.ckey NOT IN (SELECT ckey FROM row_errors WHERE scope = 'company')
+          AND r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')""")
     # cid: dense from 0 over the companies that keep at least one year, in file order
     con.execute("""CREATE OR REPLACE TEMP TABLE company_rows AS
         SELECT CAST(row_number() OVER (ORDER BY a.first_row) - 1 AS BIGINT) AS cid, a.ckey, a.first_row
-        FROM companies_all a WHERE a.ckey IN (SELECT DISTINCT ckey FROM kept)""")
+        FROM companies_all a WHERE a.ckey IN (SELECT ckey FROM kept)""")
     company_cols = ", ".join(
         ["a.name", "a.credit_code", "a.district", "a.sector"]
         + [f"CAST(a.{c} AS INTEGER) AS {c}" for c in COMPANY_YEARS]
@@ -348,8 +348,9 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
                                    "WHERE a.cid IN (SELECT cid FROM parsed_ids)").fetchall())
         con.unregister("parsed_ids")
         loaded.parsed = {old_ids[c]: cells for c, cells in loaded.parsed.items() if c in old_ids}
-    for table in ("raw_k", "kept", "skip_rows", "skip_companies"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("DROP VIEW kept")
+    con.execute("DROP TABLE raw_k")
+    con.execute("DROP TABLE companies_all")
     loaded.rows_used = con.execute("SELECT count(*) FROM pop").fetchall()[0][0]
     loaded.companies = con.execute("SELECT count(*) FROM companies").fetchall()[0][0]
     loaded.error_count = con.execute("SELECT count(*) FROM row_errors").fetchall()[0][0]
@@ -360,34 +361,32 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
 def _duplicates_sql() -> str:
     """Every row of a repeated company-year, each naming the other rows: none of them wins."""
     return (
-        "SELECT 'row', row_no, ckey, 'year', year, "
+        "SELECT 'row', r.row_no, r.ckey, 'year', r.year, "
         "'同一企业同一年度有多行（第 ' || others || ' 行），这几行都未采用', "
         "'the same company and year is on several rows (rows ' || others || '); none of them is used' "
-        "FROM (SELECT row_no, ckey, year, array_to_string(list(row_no) OVER w, '、') AS others, "
-        "count(*) OVER w AS n FROM raw_k WHERE year IS NOT NULL AND regexp_full_match(year, '[0-9]{4}') "
-        "WINDOW w AS (PARTITION BY ckey, CAST(year AS INTEGER) ORDER BY row_no "
-        "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) WHERE n > 1")
+        "FROM raw_k r JOIN (SELECT ckey, year, array_to_string(list(row_no ORDER BY row_no), '、') AS others "
+        f"FROM raw_k WHERE regexp_full_match(year, '{_YEAR_RE}') GROUP BY ckey, year HAVING count(*) > 1) d "
+        "ON d.ckey = r.ckey AND d.year = r.year")
 
 
-def _disagreements_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Company-level cells that differ between a company's rows: found in one aggregate pass,
-    then named on each row that differs from the first value given."""
-    levels = [c for c in COMPANY_LEVEL if c != "credit_code"]
-    counts = ", ".join(f"count(DISTINCT {c}) > 1 AS d_{c}" for c in levels)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE mixed AS SELECT * FROM (SELECT ckey, {counts} FROM raw_k "
-                f"GROUP BY ckey) WHERE {' OR '.join(f'd_{c}' for c in levels)}")
-    parts = []
-    for col in levels:
-        parts.append(
-            f"SELECT 'company', row_no, ckey, {_q(col)}, {col}, "
-            f"'同一企业各行的该项不一致（第 ' || CAST(first_row AS VARCHAR) || ' 行为另一个值）', "
-            f"'differs between rows of the same company (row ' || CAST(first_row AS VARCHAR) || ' has another value)' "
-            f"FROM (SELECT r.row_no, r.ckey, r.{col}, first_value(r.{col} IGNORE NULLS) OVER w AS first_value, "
-            f"MIN(CASE WHEN r.{col} IS NOT NULL THEN r.row_no END) OVER (PARTITION BY r.ckey) AS first_row "
-            f"FROM raw_k r JOIN mixed m ON m.ckey = r.ckey WHERE m.d_{col} "
-            f"WINDOW w AS (PARTITION BY r.ckey ORDER BY r.row_no ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) "
-            f"WHERE {col} IS NOT NULL AND first_value IS NOT NULL AND {col} <> first_value")
-    return parts
+_MIXED = tuple(c for c in COMPANY_LEVEL if c != "credit_code")
+
+
+def _disagreements_sql() -> list[str]:
+    """Company-level cells that differ between a company's rows (flagged by ``companies_all``'s
+    one aggregate pass), named on each row that differs from the first value given (ordered
+    work only for the few companies flagged)."""
+    return [
+        f"SELECT 'company', row_no, ckey, {_q(col)}, {col}, "
+        f"'同一企业各行的该项不一致（第 ' || CAST(first_row AS VARCHAR) || ' 行为另一个值）', "
+        f"'differs between rows of the same company (row ' || CAST(first_row AS VARCHAR) || ' has another value)' "
+        f"FROM (SELECT r.row_no, r.ckey, r.{col}, MIN(CASE WHEN r.{col} IS NOT NULL THEN r.row_no END) "
+        f"OVER (PARTITION BY r.ckey) AS first_row, "
+        f"first_value(r.{col} IGNORE NULLS) OVER (PARTITION BY r.ckey ORDER BY r.row_no "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_value "
+        f"FROM raw_k r JOIN companies_all a ON a.ckey = r.ckey WHERE a.{col}__mixed) "
+        f"WHERE {col} IS NOT NULL AND {col} <> first_value"
+        for col in _MIXED]
 
 
 def _check_credit_codes(con: duckdb.DuckDBPyConnection) -> None:
@@ -403,15 +402,20 @@ def _check_credit_codes(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _companies(con: duckdb.DuckDBPyConnection) -> None:
-    """``companies_all``: one row per company key with its first value of every company-level
-    cell and the row each JSON cell was first given on (for errors)."""
-    firsts = ", ".join(f"FIRST({c} ORDER BY row_no) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-                       for c in COMPANY_LEVEL if c != "credit_code")
-    rows = ", ".join(f"MIN(row_no) FILTER (WHERE {c} IS NOT NULL) AS {c}__row" for c in JSON_FIELDS)
+    """``companies_all``: one row per company key, in one aggregate pass: a value of every
+    company-level cell (the only one, unless flagged), the row it is first given on, and whether
+    another row of the company gives another value (hashes differ: numbers aggregate far faster
+    than text)."""
+    firsts = ", ".join(
+        f"any_value({c}) AS {c}, "
+        f"COALESCE(MIN(CASE WHEN {c} IS NOT NULL THEN hash({c}) END) <> MAX(CASE WHEN {c} IS NOT NULL THEN hash({c}) END), "
+        f"FALSE) AS {c}__mixed"
+        + (f", MIN(CASE WHEN {c} IS NOT NULL THEN row_no END) AS {c}__row" if c in JSON_FIELDS else "")
+        for c in _MIXED)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_all AS
         SELECT CAST(row_number() OVER (ORDER BY first_row) - 1 AS BIGINT) AS cid, * FROM (
           SELECT ckey, MIN(row_no) AS first_row, FIRST(upper(credit_code)) FILTER (WHERE credit_code IS NOT NULL)
-                 AS credit_code, {firsts}, {rows}
+                 AS credit_code, {firsts}
           FROM raw_k GROUP BY ckey)""")
 
 

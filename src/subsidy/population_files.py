@@ -225,7 +225,8 @@ def read_into(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: in
     con.execute("SET preserve_insertion_order = true")  # rowid = the file's order
     try:
         if suffix == ".parquet":
-            con.execute("CREATE OR REPLACE TEMP VIEW parquet_in AS SELECT * FROM read_parquet(?)", [str(path)])
+            literal = "'" + str(path).replace("'", "''") + "'"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW parquet_in AS SELECT * FROM read_parquet({literal})")
             names = [r[0] for r in con.execute("DESCRIBE parquet_in").fetchall()]
             cols = ", ".join(f"{_quote_ident(n)} AS c{i}" for i, n in enumerate(names))
             con.execute(f"CREATE OR REPLACE TEMP TABLE raw_in AS SELECT {cols} FROM parquet_in")
