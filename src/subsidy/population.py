@@ -9,7 +9,8 @@ vocabulary (a new yearly figure in ``rules/`` is a new column; nothing here list
 column                                   level    content
 ======================================== ======== ================================================
 ``name``, ``district``, ``sector``       company  required, as in the profile
-``year``                                 year     required, 1990..2100
+``year``                                 year     1990..2100; blank only on a row of company
+                                                  cells alone (a company without yearly figures)
 ``credit_code``                          company  统一社会信用代码 (check character verified); the
                                                   company key — the name when absent
 every figure of ``years[]`` (``revenue_wan``, year     万元 (≤ 6 decimals, ≤ 10^9) or a whole number,
@@ -103,6 +104,7 @@ def _structured(annotation: Any) -> bool:
 
 
 REQUIRED = ("name", "district", "sector", "year")
+"""Required columns (``year`` may be blank on a row that carries company cells only)."""
 YEAR_FIELDS: tuple[str, ...] = tuple(n for n in YearFigures.model_fields if n != "year")
 """Every figure of ``years[]`` (from the vocabulary through the model)."""
 _FIGURE_KIND = {f.profile: f.kind for f in vocab.VOCABULARY.yearly}
@@ -243,12 +245,13 @@ def _checks() -> list[tuple[str, str, str]]:
     the company. The bounds are the profile's (imported, not restated)."""
     districts = ", ".join(_q(d) for d in vocab.DISTRICTS)
     sectors = ", ".join(_q(s) for s in vocab.SECTORS)
+    year_figures = " OR ".join(f"{c} IS NOT NULL" for c in YEAR_FIELDS)
     out = [
         ("company", "name", f"name IS NULL OR length(name) > {MAX_TEXT_CHARS} "
                             f"OR regexp_matches(name, '{_FORBIDDEN}')"),
         ("company", "district", f"district IS NULL OR district NOT IN ({districts})"),
         ("company", "sector", f"sector IS NULL OR sector NOT IN ({sectors})"),
-        ("row", "year", _year_test("year", required=True)),
+        ("row", "year", f"({_year_test('year')}) OR (year IS NULL AND ({year_figures}))"),
         ("company", "credit_code", f"credit_code IS NOT NULL AND NOT regexp_full_match(upper(credit_code), '{_CODE_RE}')"),
     ]
     out += [("row", c, _money_test(c)) for c in YEAR_MONEY]
@@ -325,7 +328,7 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
         SELECT r.* FROM raw_k r
         WHERE r.ckey NOT IN (SELECT ckey FROM row_errors WHERE scope = 'company')
           AND r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')""")
-    # cid: dense from 0 over the companies that keep at least one year, in file order
+    # cid: dense from 0 over the companies that keep at least one row, in file order
     con.execute("""CREATE OR REPLACE TEMP TABLE company_rows AS
         SELECT CAST(row_number() OVER (ORDER BY a.first_row) - 1 AS BIGINT) AS cid, a.ckey, a.first_row
         FROM companies_all a WHERE a.ckey IN (SELECT ckey FROM kept)""")
@@ -339,9 +342,10 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
                           + [f"CAST(r.{c} AS INTEGER) AS {c}" for c in YEAR_COUNTS])
     con.execute(f"""CREATE OR REPLACE TEMP TABLE pop AS
         SELECT k.cid, CAST(r.year AS INTEGER) AS year, {year_cols}
-        FROM kept r JOIN company_rows k ON k.ckey = r.ckey ORDER BY k.cid, year""")
+        FROM kept r JOIN company_rows k ON k.ckey = r.ckey WHERE r.year IS NOT NULL ORDER BY k.cid, year""")
     con.execute("""CREATE OR REPLACE TEMP TABLE pop_rows AS
-        SELECT k.cid, CAST(r.year AS INTEGER) AS year, r.row_no FROM kept r JOIN company_rows k ON k.ckey = r.ckey""")
+        SELECT k.cid, CAST(r.year AS INTEGER) AS year, r.row_no FROM kept r JOIN company_rows k ON k.ckey = r.ckey
+        WHERE r.year IS NOT NULL""")
     if loaded.parsed:
         con.register("parsed_ids", pa.table({"cid": pa.array(list(loaded.parsed), pa.int64())}))
         old_ids = dict(con.execute("SELECT a.cid, k.cid FROM company_rows k JOIN companies_all a ON a.ckey = k.ckey "
@@ -538,6 +542,8 @@ def profile_rows(profile: Profile) -> list[dict[str, str | None]]:
     for name in JSON_FIELDS:
         value = data.get(name)
         company[name] = None if value is None or (value == [] and name != "industry_tags") else _cell(value)
+    if not profile.years:  # a company without yearly figures: one row of company cells
+        return [{**company, "year": None, **dict.fromkeys(YEAR_FIELDS)}]
     rows = []
     for figures in profile.years:
         row = dict(company)
