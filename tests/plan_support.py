@@ -25,3 +25,45 @@ PLAN_PROBLEM = plan_problem()
 needs_plan = pytest.mark.skipif(
     PLAN_PROBLEM is not None,
     reason=f"WAITING: the columnar plan does not compile yet for the current rule core ({PLAN_PROBLEM})")
+
+
+def interactive_findings(screened, ruleset):
+    """The findings of a loaded population computed company by company by the interactive
+    engine, in the columns the compiled plan yields — a stand-in for the plan, so the
+    screening pipeline around it (outputs, push list, register, summary, impact) is tested
+    while the plan is being ported. Each company goes through ``company_profile``, so the
+    loader's round trip is exercised too."""
+    import pyarrow as pa
+
+    from subsidy.evaluate import evaluate
+
+    order = {rule_id: i for i, rule_id in enumerate(ruleset.rules)}
+    rows = []
+    for (cid,) in screened.con.execute("SELECT cid FROM companies ORDER BY cid").fetchall():
+        report = evaluate(screened.profile(int(cid)), rules=ruleset)
+        for rank, f in enumerate(report.results):
+            if f.status == "not_applicable" or f.year is None:
+                continue
+            rows.append({"cid": int(cid), "rule_id": f.rule_id, "rule_order": order.get(f.rule_id, 0),
+                         "year": f.year, "fid": f.subject or "", "tier_rank": rank, "tier": f.tier,
+                         "status": f.status, "amount_wan": f.amount_wan,
+                         "missing": ",".join(f.missing) or None, "failing": None})
+    schema = pa.schema([("cid", pa.int64()), ("rule_id", pa.string()), ("rule_order", pa.int32()),
+                        ("year", pa.int32()), ("fid", pa.string()), ("tier_rank", pa.int32()),
+                        ("tier", pa.string()), ("status", pa.string()), ("amount_wan", pa.decimal128(38, 6)),
+                        ("missing", pa.string()), ("failing", pa.string())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def use_interactive_stand_in(monkeypatch) -> None:
+    """Make ``Screened.iter_findings`` yield :func:`interactive_findings` (one chunk)."""
+    from subsidy.columnar import screen
+
+    def iter_findings(self, ruleset, **kwargs):
+        progress = kwargs.get("progress")
+        table = interactive_findings(self, ruleset)
+        if progress:
+            progress(self.loaded.companies, self.loaded.companies)
+        yield table
+
+    monkeypatch.setattr(screen.Screened, "iter_findings", iter_findings)

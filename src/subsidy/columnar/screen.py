@@ -15,9 +15,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from .. import population
+from .. import population, vocab
 from ..profile import Profile
-from ..profile_errors import FIELD_LABELS
 from ..ruleset import RuleSet
 
 CHUNK = 250_000
@@ -113,7 +112,8 @@ PUSH_HEADER = {
     "credit_code": "统一社会信用代码", "name": "企业名称", "district": "所在区", "rule_id": "规则编号",
     "title": "条款", "section": "条款章节", "level": "层级", "year": "年度", "tier": "档次",
     "amount_wan": "金额（万元）",
-    **{f: FIELD_LABELS.get(f, f) + ("（万元）" if f in population.YEAR_MONEY else "") for f in FIGURES},
+    **{f.profile: f.zh + ("（万元）" if f.profile in population.YEAR_MONEY else "")
+       for f in vocab.VOCABULARY.yearly if f.profile in FIGURES},
     "contribution_growth_pct": "区级财政贡献增幅（%）", "subject": "事项", "contacts": "责任单位",
 }
 SUMMARY_HEADER = {
