@@ -55,15 +55,23 @@ def interactive_findings(screened, ruleset):
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+def _stand_in_iter_findings(self, ruleset, **kwargs):
+    progress = kwargs.get("progress")
+    table = interactive_findings(self, ruleset)
+    if progress:
+        progress(self.loaded.companies, self.loaded.companies)
+    yield table
+
+
 def use_interactive_stand_in(monkeypatch) -> None:
     """Make ``Screened.iter_findings`` yield :func:`interactive_findings` (one chunk)."""
     from subsidy.columnar import screen
 
-    def iter_findings(self, ruleset, **kwargs):
-        progress = kwargs.get("progress")
-        table = interactive_findings(self, ruleset)
-        if progress:
-            progress(self.loaded.companies, self.loaded.companies)
-        yield table
+    monkeypatch.setattr(screen.Screened, "iter_findings", _stand_in_iter_findings)
 
-    monkeypatch.setattr(screen.Screened, "iter_findings", iter_findings)
+
+def install_stand_in() -> None:
+    """The same for a whole process (the browser test's app, tests/apps/screening_stand_in.py)."""
+    from subsidy.columnar import screen
+
+    screen.Screened.iter_findings = _stand_in_iter_findings
