@@ -85,6 +85,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "by_district": ("按区的可获得金额", "Eligible amount by district"),
     "by_year": ("按年度的可获得金额", "Eligible amount by year"),
     "summary": ("汇总（预算测算）", "Summary (budget forecast)"),
+    "all": ("全部", "All"),
+    "choose": ("请选择", "Choose"),
     "filter_rule": ("条款", "Clause"),
     "filter_year": ("年度", "Year"),
     "filter_district": ("区", "District"),
@@ -308,10 +310,13 @@ def _bar_chart(rows: list[dict[str, Any]], key: str, title: str) -> Any:
 def _charts_and_table(screened: Any, lang: str) -> None:
     rows = _summary_rows(screened, lang)
     f1, f2, f3 = st.columns(3)
-    rules = f1.multiselect(tr("filter_rule", lang), sorted({r["rule_id"] for r in rows}), key="screening.f_rule")
-    years = f2.multiselect(tr("filter_year", lang), sorted({r["year"] for r in rows}), key="screening.f_year")
+    every = tr("all", lang)
+    rules = f1.multiselect(tr("filter_rule", lang), sorted({r["rule_id"] for r in rows}), key="screening.f_rule",
+                           placeholder=every)
+    years = f2.multiselect(tr("filter_year", lang), sorted({r["year"] for r in rows}), key="screening.f_year",
+                           placeholder=every)
     districts = f3.multiselect(tr("filter_district", lang), sorted({r["district_label"] for r in rows}),
-                               key="screening.f_district")
+                               key="screening.f_district", placeholder=every)
     shown = [r for r in rows if (not rules or r["rule_id"] in rules) and (not years or r["year"] in years)
              and (not districts or r["district_label"] in districts)]
     left, right = st.columns(2)
@@ -431,7 +436,8 @@ def _compare(screened: Any, ruleset: RuleSet, lang: str) -> None:
 
     st.subheader(tr("compare", lang))
     base = default_rules()
-    flips = st.multiselect(tr("compare_pick", lang), sorted(base.interpretations), key="screening.flip")
+    flips = st.multiselect(tr("compare_pick", lang), sorted(base.interpretations), key="screening.flip",
+                           placeholder=tr("choose", lang))
     rule_file = st.file_uploader(tr("compare_file", lang), type=["yaml"], key="screening.rule_file")
     if not st.button(tr("compare_run", lang), key="screening.compare", disabled=not (flips or rule_file)):
         return
