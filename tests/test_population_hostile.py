@@ -308,3 +308,11 @@ def test_a_problem_in_every_cell_is_counted_and_listed_within_bounds(tmp_path, m
     _, loaded = load_file(write_csv(tmp_path / "pop.csv", rows))
     assert loaded.error_count == 600 and len(loaded.errors) == 50
     assert loaded.companies == 0
+
+
+def test_a_ragged_csv_row_is_named(tmp_path):
+    path = tmp_path / "pop.csv"
+    path.write_text("name,district,sector,year\n甲,硚口区,other,2020\n乙,硚口区,other,2020,5\n", encoding="utf-8")
+    with pytest.raises(PopulationError) as caught:
+        load_file(path)
+    assert "第 3 行" in caught.value.zh and "row 3" in caught.value.en

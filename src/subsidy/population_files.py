@@ -243,7 +243,13 @@ def read_into(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: in
         return _xlsx_into(path, con), 2
     except duckdb.Error as exc:
         detail = str(exc).splitlines()[0][:300]
-        raise PopulationError(f"无法读取文件：{detail}", f"cannot read the file: {detail}") from None
+        line = re.search(r"CSV Error on Line: (\d+)", str(exc))
+        if line:
+            raise PopulationError(
+                f"CSV 文件第 {line.group(1)} 行无法按列读取（列数与表头不同，或引号未闭合）；请检查该行",
+                f"row {line.group(1)} of the CSV file cannot be split into the header's columns (a different "
+                "number of cells, or an unclosed quote); check that row") from None
+        raise PopulationError(f"无法读取文件（{detail}）", f"cannot read the file ({detail})") from None
     finally:
         con.execute("SET preserve_insertion_order = false")
 
