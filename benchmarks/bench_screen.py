@@ -39,15 +39,14 @@ import pyarrow.parquet as pq
 def _levels(rules) -> tuple[list[tuple[float, float]], list[float]]:
     """(revenue level, contribution level) of 硚口's main tiers, and the city's levels, from the rules."""
     from subsidy.money import parse_money
-    from subsidy.ruleset import Choose, Compare
 
     qk = []
     for tier in rules.rules["qk.revenue_milestone"].all_tiers():
         revenue = contribution = Decimal(0)
-        for cond in tier.conditions:
-            if isinstance(cond, Choose):  # the main figures (the `otherwise` branch)
+        for cond in tier.conditions:  # read by the conditions' own attributes, no kind named
+            if getattr(cond, "tag", "") == "choose":  # the main figures (the `otherwise` branch)
                 revenue = parse_money(cond.choose[-1].then[0].value)
-            elif isinstance(cond, Compare) and cond.field == "contribution_wan":
+            elif getattr(cond, "field", None) == "contribution_wan":
                 contribution = parse_money(cond.value)
         qk.append((float(revenue), float(contribution)))
     city = [float(parse_money(tier.conditions[0].value))
@@ -84,6 +83,9 @@ def numpy_reference(path: Path, rules) -> tuple[float, int]:
     return time.perf_counter() - start, awards
 
 
+LOAD_ONLY = False
+
+
 def one(path: Path, out_dir: Path) -> dict:
     from subsidy.columnar.screen import from_file, screen_file
     from subsidy.evaluate import default_rules
@@ -91,6 +93,11 @@ def one(path: Path, out_dir: Path) -> dict:
     rules = default_rules()
     t0 = time.perf_counter()
     screened = from_file(path)
+    load = time.perf_counter() - t0
+    if LOAD_ONLY:
+        return {"load_s": load, "companies": screened.loaded.companies, "errors": screened.loaded.error_count,
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    screened.ensure_facts()
     t1 = time.perf_counter()
     findings = sum(t.num_rows for t in screened.iter_findings(rules))
     t2 = time.perf_counter()
@@ -99,7 +106,7 @@ def one(path: Path, out_dir: Path) -> dict:
     screen_file(path, out_dir / "findings.parquet", rules, summary_path=out_dir / "summary.csv")
     t4 = time.perf_counter()
     reference, awards = numpy_reference(path, rules)
-    return {"prepare_s": t1 - t0, "compute_s": t2 - t1, "end_to_end_s": t4 - t3, "findings": findings,
+    return {"load_s": load, "prepare_s": t1 - t0, "compute_s": t2 - t1, "end_to_end_s": t4 - t3, "findings": findings,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "numpy_s": reference, "numpy_awards": awards}
 
@@ -109,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,650000")
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--load-only", action="store_true",
+                        help="generate, read and validate only (no plan): the population path's own cost")
     args = parser.parse_args(argv)
+    global LOAD_ONLY
+    LOAD_ONLY = args.load_only or os.environ.get("BENCH_LOAD_ONLY") == "1"
     if args.one:
         path = Path(args.one)
         print(json.dumps(one(path, path.parent)))
@@ -121,17 +132,30 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     header = (f"{'companies':>10} {'rows':>10} {'generate s':>10} {'prepare s':>10} {'compute s':>10} "
               f"{'end-to-end s':>12} {'peak MB':>8} {'findings':>10} {'numpy s':>8} {'ratio':>8}")
-    print(header)
+    if not LOAD_ONLY:
+        print(header)
+    if LOAD_ONLY:
+        header = f"{'companies':>10} {'rows':>10} {'generate s':>10} {'write s':>8} {'load s':>8} {'peak MB':>8}"
     with tempfile.TemporaryDirectory() as tmp:
+        if LOAD_ONLY:
+            print(header)
         for size in (int(s) for s in args.sizes.split(",")):
             folder = Path(tmp) / str(size)
             folder.mkdir()
             t0 = time.perf_counter()
-            write_table(sample_population(size, seed=args.seed), folder / "population.parquet")
+            table = sample_population(size, seed=args.seed)
             generate = time.perf_counter() - t0
+            write_table(table, folder / "population.parquet")
+            written = time.perf_counter() - t0 - generate
+            del table
+            env = {**os.environ, "BENCH_LOAD_ONLY": "1" if LOAD_ONLY else "0"}
             done = subprocess.run([sys.executable, __file__, "--one", str(folder / "population.parquet")],
-                                  capture_output=True, text=True, check=True)
+                                  capture_output=True, text=True, check=True, env=env)
             r = json.loads(done.stdout.strip().splitlines()[-1])
+            if LOAD_ONLY:
+                print(f"{size:>10} {size * 3:>10} {generate:>10.2f} {written:>8.2f} {r['load_s']:>8.2f} "
+                      f"{r['peak_mb']:>8.0f}", flush=True)
+                continue
             ratio = r["compute_s"] / r["numpy_s"] if r["numpy_s"] else float("nan")
             print(f"{size:>10} {size * 3:>10} {generate:>10.2f} {r['prepare_s']:>10.2f} {r['compute_s']:>10.2f} "
                   f"{r['end_to_end_s']:>12.2f} {r['peak_mb']:>8.0f} {r['findings']:>10} {r['numpy_s']:>8.3f} "

@@ -21,6 +21,22 @@ from .money import format_wan_both
 
 MAX_SAMPLE = 5_000_000
 
+LAYOUT_HELP = (
+    "人口文件 / population file (.parquet, .csv UTF-8, .xlsx): 每家企业每年一行 / one row per company and "
+    "year. 列名即企业档案字段名 / columns are the profile's field names: 必填 required name, district, sector, "
+    "year; 年度指标 yearly figures {years}; 企业层面（每行重复或只填一行）company-level (repeated, or on one "
+    "row): credit_code, {company}; JSON 文本 JSON text cells: {json}. 空白 = 缺失，不按0计算 / blank = "
+    "missing, never zero. 错误按行号列出并跳过该行或该企业 / bad rows are listed by row number and skipped. "
+    "See README: 整体测算."
+)
+
+
+def _layout_help() -> str:
+    from .population import COMPANY_MONEY, COMPANY_YEARS, JSON_FIELDS, YEAR_FIELDS
+
+    return LAYOUT_HELP.format(years=", ".join(YEAR_FIELDS), company=", ".join((*COMPANY_YEARS, *COMPANY_MONEY)),
+                              json=", ".join(JSON_FIELDS))
+
 
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -32,7 +48,8 @@ def _stem(path: Path, suffix: str) -> Path:
 
 
 def screen(
-    population: Annotated[Path, typer.Argument(help="企业年度数据文件 / population file (.parquet, .csv, .xlsx)")],
+    population: Annotated[Path, typer.Argument(help="企业年度数据文件 / population file (.parquet, .csv, .xlsx)",
+                                               show_default=False)],
     out_path: Annotated[Path, typer.Option("--out", help="结论文件 / findings file (.parquet, .csv, .xlsx)")],
     list_kind: Annotated[str | None, typer.Option("--list", help="eligible：输出免申即享推送清单 / write the push list")] = None,
     list_out: Annotated[Path | None, typer.Option("--list-out", help="推送清单文件 / push list file (default FINDINGS.push.xlsx)")] = None,
@@ -45,8 +62,11 @@ def screen(
     interp: InterpOpt = None,
     rules: RulesOpt = None,
 ) -> None:
-    """整体测算：全部企业对照全部条款（免申即享推送、公示、预算）/ screen a whole population."""
-    from .columnar.output import OutputError, write_table
+    """整体测算：全部企业对照全部条款（免申即享推送、公示、预算）/ screen a whole population.
+
+    POPULATION: one row per company and year; see the layout below (and README: 整体测算).
+    """
+    from .columnar.output import OutputError
     from .columnar.screen import screen_file
     from .population import PopulationError
     from .register import RegisterError
@@ -56,6 +76,7 @@ def screen(
     ruleset = ruleset_for(rules, interp)
     push = (list_out or _stem(out_path, ".push.xlsx")) if list_kind else None
     summary_path = summary or _stem(out_path, ".summary.xlsx")
+    err_path = errors_out or _stem(out_path, ".errors.csv")
     started = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("读取与校验 / reading", total=1)
@@ -66,24 +87,22 @@ def screen(
 
         try:
             result = screen_file(population, out_path, ruleset, push_path=push, summary_path=summary_path,
-                                 register_url=register, keep_not_applicable=keep_not_applicable,
-                                 include_support=support, chunk=chunk, progress=progress)
+                                 errors_path=err_path, register_url=register,
+                                 keep_not_applicable=keep_not_applicable, include_support=support,
+                                 chunk=chunk, progress=progress)
         except PopulationError as exc:
-            refuse(f"人口文件无效 / population file refused: {exc.zh} / {exc.en}")
+            refuse(f"人口文件被拒绝 / population file refused: {exc.zh} / {exc.en}")
         except OutputError as exc:
             refuse(f"{exc.zh} / {exc.en}")
         except RegisterError as exc:
             refuse(str(exc))
+        except MemoryError:
+            refuse("内存不足：请用 --chunk 减小每批企业数，或按区拆分文件 / out of memory: lower --chunk or "
+                   "split the file by district")
     loaded = result.loaded
-    if loaded.errors:
-        import pyarrow as pa
-
-        err_path = errors_out or _stem(out_path, ".errors.csv")
-        write_table(pa.Table.from_pylist([
-            {"row": e.row, "column": e.column, "value": e.value, "problem": e.zh, "problem_en": e.en}
-            for e in loaded.errors]), err_path)
-        err.print(Text(f"{len(loaded.errors)} 处错误，相关行已跳过（未按0计算）/ {len(loaded.errors)} problems; "
-                       f"those rows were skipped, never read as zero — {err_path}", style="yellow"))
+    if loaded.error_count:
+        err.print(Text(f"{loaded.error_count} 处错误，相关行或企业已跳过（未按0计算）/ {loaded.error_count} problems; "
+                       f"those rows or companies were skipped, never read as zero — {err_path}", style="yellow"))
         for problem in loaded.errors[:20]:
             err.print(Text(problem.text()))
     table = Table(title=f"整体测算 / screening — {loaded.companies} 家企业 companies, {loaded.rows_used} 行 rows",
@@ -129,7 +148,7 @@ def sample(
 def impact_population(population: Path, new_rules: Path | None, interp: list[str] | None,
                       rules: Path | None, limit: int = 20, changes_out: Path | None = None) -> None:
     """``subsidy impact NEW_RULES --population FILE``: the columnar path over a population."""
-    from .columnar.output import OutputError, write_table
+    from .columnar.output import OutputError, format_of, write_table
     from .columnar.screen import from_file
     from .impact import population_impact
     from .population import PopulationError
@@ -137,20 +156,29 @@ def impact_population(population: Path, new_rules: Path | None, interp: list[str
     before = ruleset_for(rules, None)
     after = ruleset_for(new_rules, interp) if new_rules else ruleset_for(rules, interp)
     try:
+        if changes_out is not None:
+            format_of(changes_out)
         screened = from_file(population)
     except PopulationError as exc:
-        refuse(f"人口文件无效 / population file refused: {exc.zh} / {exc.en}")
-    if screened.loaded.errors:
-        err.print(Text(f"{len(screened.loaded.errors)} 处错误，相关行已跳过 / problems, rows skipped "
-                       f"(first: {screened.loaded.errors[0].text()})", style="yellow"))
-    result = population_impact(screened, before, after)
+        refuse(f"人口文件被拒绝 / population file refused: {exc.zh} / {exc.en}")
+    except OutputError as exc:
+        refuse(f"{exc.zh} / {exc.en}")
+    loaded = screened.loaded
+    if loaded.error_count:
+        err.print(Text(f"{loaded.error_count} 处错误，相关行或企业已跳过（未按0计算）/ {loaded.error_count} problems; "
+                       "those rows or companies were skipped", style="yellow"))
+        for problem in loaded.errors[:5]:
+            err.print(Text(problem.text()))
+    with _progress() as bar:
+        task = bar.add_task("测算 / screening", total=2)
+        result = population_impact(screened, before, after, progress=lambda: bar.advance(task))
     table = Table(title=f"规则改动影响 / impact — {screened.loaded.companies} 家企业 companies · "
                         f"{before.version} → {after.version}", title_justify="left")
     for column in ("规则 rule", "年度 year", "区 district", "变化企业 changed", "增 gained", "减 lost",
                    "金额变化 money moved"):
         table.add_column(column)
     for row in result.by_rule.to_pylist():
-        table.add_row(row["rule_id"], str(row["year"]), row["district"], str(row["changed"]),
+        table.add_row(Text(row["rule_id"]), str(row["year"]), Text(row["district"]), str(row["changed"]),
                       str(row["gained"]), str(row["lost"]), format_wan_both(row["delta_wan"]))
     out.print(table)
     out.print(f"合计 total: {format_wan_both(result.total_before)} → {format_wan_both(result.total_after)}")
@@ -172,5 +200,5 @@ def impact_population(population: Path, new_rules: Path | None, interp: list[str
 
 
 def register_commands(app: typer.Typer) -> None:
-    app.command("screen")(screen)
+    app.command("screen", epilog=_layout_help())(screen)
     app.command("sample")(sample)

@@ -7,9 +7,10 @@ findings change status or amount, rule by rule, and how the total awarded moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from .evaluate import evaluate
 from .findings import Finding
@@ -101,8 +102,11 @@ class PopulationImpact:
     not a not-eligible row becoming not applicable.
     """
 
-    by_rule: object
-    changes: object
+    by_rule: Any
+    """pyarrow.Table: rule_id, year, district, changed, gained, lost, delta_wan."""
+    changes: Any
+    """pyarrow.Table: name, credit_code, district, rule_id, year, before, after, before_wan,
+    after_wan, delta_wan — largest money first."""
     total_before: Decimal
     total_after: Decimal
 
@@ -116,11 +120,17 @@ FROM {table} GROUP BY cid, rule_id, year
 """
 
 
-def population_impact(screened, before, after) -> PopulationImpact:
-    """Compare the findings of ``before`` and ``after`` rule sets over a screened population."""
+def population_impact(screened: Any, before: RuleSet, after: RuleSet,
+                      progress: Callable[[], None] | None = None) -> PopulationImpact:
+    """Compare the findings of ``before`` and ``after`` rule sets over a screened population
+    (:class:`subsidy.columnar.screen.Screened`); ``progress`` is called after each run."""
     con = screened.con
     con.register("impact_before", screened.findings(before))
+    if progress:
+        progress()
     con.register("impact_after", screened.findings(after))
+    if progress:
+        progress()
     con.execute(f"CREATE OR REPLACE TEMP TABLE impact_old AS {_STATE.format(table='impact_before')}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE impact_new AS {_STATE.format(table='impact_after')}")
     con.execute("""CREATE OR REPLACE TEMP TABLE impact_diff AS

@@ -1,95 +1,163 @@
-"""A population file: one row per company and year, read, validated and loaded for screening.
+"""A population file: one row per company and year, validated and loaded for screening.
 
-Layout (Parquet, CSV in UTF-8, or xlsx; the header names the columns, order is free):
+Why columns are the profile's own field names: a population is many profiles laid flat, so
+the same words, bounds and refusals apply — a row the profile model would refuse is refused
+here, naming its row and column, in Chinese and English. The layout follows the model and the
+vocabulary (a new yearly figure in ``rules/`` is a new column; nothing here lists them):
 
-=============================== ======== =====================================================
-column                          level    content
-=============================== ======== =====================================================
-``name``                        company  企业名称 (required)
-``district``                    company  district code as in the profile contract (required)
-``sector``                      company  sector code (required)
-``year``                        year     the year of the row's figures, 1990..2100 (required)
-``credit_code``                 company  统一社会信用代码; the company key when present
-``revenue_wan``                 year     营业收入, 万元
-``main_business_revenue_wan``   year     主营业务收入, 万元
-``district_fiscal_contribution_wan`` year 区级财政贡献, 万元
-``scale_entry_year``            company  入库纳统年份
-``prior_peak_revenue_wan``      company  highest revenue before the first row's year
-``prior_peak_main_revenue_wan`` company  the same for main business revenue
-``industry_tags`` ``listings`` ``recognitions`` ``incubator`` ``talent_projects``
-``tech_upgrade_projects`` ``park_rating``  company  the profile's JSON value of that field,
-                                         as text (e.g. ``[{"board": "star", "date": "2020-07-22"}]``)
-=============================== ======== =====================================================
+======================================== ======== ================================================
+column                                   level    content
+======================================== ======== ================================================
+``name``, ``district``, ``sector``       company  required, as in the profile
+``year``                                 year     1990..2100; blank only on a row of company
+                                                  cells alone (a company without yearly figures)
+``credit_code``                          company  统一社会信用代码 (check character verified); the
+                                                  company key — the name when absent
+every figure of ``years[]`` (``revenue_wan``, year     万元 (≤ 6 decimals, ≤ 10^9) or a whole number,
+``tax_paid_wan``, ``city_services_revenue_rank`` …)    as the vocabulary declares; blank = missing
+``scale_entry_year``, ``prior_peak_*_wan``  company  as in the profile
+``industry_tags``, ``scale_entries``,      company  the profile's JSON value of that field as text,
+``listings``, ``recognitions``,                     e.g. ``[{"kind": "industry", "year": 2020}]``
+``incubator``, ``talent_projects``,
+``tech_upgrade_projects``, ``park_rating``
+======================================== ======== ================================================
 
-A company is identified by its credit code, or by its name when it has none. Company-level
-cells may be repeated on every row of the company or filled in on one row only; two
-different values for one company are an error. Money is a plain number of 万元 (at most six
-decimals); a blank cell is a missing figure — never zero.
+Company-level cells may be repeated on every row of the company or filled on one row only;
+two different values for one company are an error. A blank cell is a missing figure, never
+zero. A bad year cell skips that row (the company's other years remain; a gap in its history
+makes "first reaching" answer *needs information*, never a guess); a bad company-level cell
+skips the company; two rows for one company-year are both skipped, each naming the other.
 
-Errors name the row (the line of the file: the header is line 1; in Parquet, the record
-number) and the column, in Chinese and English. A bad year row is reported and skipped (the
-company's other years remain, and a gap in its history makes "first reaching" answers
-need information rather than guess); a bad company-level cell skips the whole company.
+Why the checks are SQL: 650,000 companies × 3 years must load in seconds, so the scalar cells
+are tested by DuckDB with the model's bounds written as SQL; each refused cell then gets the
+*model's own message* by validating that one value with the profile model (few cells, the
+exact wording of :mod:`subsidy.profile`). The JSON cells are validated by the profile model
+itself, once per distinct combination of cells. ``tests/test_population_hostile.py`` checks
+that the SQL refuses every value the model refuses.
 """
 
 from __future__ import annotations
 
-import codecs
 import json
-import zipfile
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import vocab
-from .profile import CREDIT_CODE_CHARSET, CREDIT_CODE_WEIGHTS, Profile, dump_profile, parse_profile
+from .population_files import MAX_BYTES, PopulationError, read_into
+from .profile import (
+    CREDIT_CODE_CHARSET,
+    CREDIT_CODE_WEIGHTS,
+    MAX_COUNT,
+    MAX_MONEY_WAN,
+    MAX_TEXT_CHARS,
+    MAX_YEAR,
+    MIN_YEAR,
+    Profile,
+    ProfileError,
+    YearFigures,
+    dump_profile,
+    parse_profile,
+    read_json,
+)
+from .profile_errors import problems_from_errors
+
+__all__ = [
+    "COLUMNS",
+    "COMPANY_LEVEL",
+    "COMPANY_MONEY",
+    "JSON_FIELDS",
+    "MAX_BYTES",
+    "MAX_LISTED_ERRORS",
+    "REQUIRED",
+    "YEAR_FIELDS",
+    "Loaded",
+    "PopulationError",
+    "RowError",
+    "company_profile",
+    "load",
+    "profile_rows",
+    "rows_table",
+    "validate",
+]
+
+# ------------------------------------------------------------------ the layout, from the model
+
+
+def _structured(annotation: Any) -> bool:
+    """True for a list, dict or model field (carried as JSON text in a cell)."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, dict):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_structured(arg) for arg in typing.get_args(annotation))
+
 
 REQUIRED = ("name", "district", "sector", "year")
-YEAR_MONEY = ("revenue_wan", "main_business_revenue_wan", "district_fiscal_contribution_wan")
-COMPANY_SCALARS = ("credit_code", "scale_entry_year", "prior_peak_revenue_wan",
-                   "prior_peak_main_revenue_wan")
-JSON_FIELDS = ("industry_tags", "listings", "recognitions", "incubator", "talent_projects",
-               "tech_upgrade_projects", "park_rating")
-COLUMNS = (*REQUIRED, "credit_code", *YEAR_MONEY, *COMPANY_SCALARS[1:], *JSON_FIELDS)
-COMPANY_LEVEL = ("name", "district", "sector", *COMPANY_SCALARS, *JSON_FIELDS)
+"""Required columns (``year`` may be blank on a row that carries company cells only)."""
+YEAR_FIELDS: tuple[str, ...] = tuple(n for n in YearFigures.model_fields if n != "year")
+"""Every figure of ``years[]`` (from the vocabulary through the model)."""
+_FIGURE_KIND = {f.profile: f.kind for f in vocab.VOCABULARY.yearly}
+YEAR_MONEY: tuple[str, ...] = tuple(n for n in YEAR_FIELDS if _FIGURE_KIND.get(n) in ("money", "ratio"))
+YEAR_COUNTS: tuple[str, ...] = tuple(n for n in YEAR_FIELDS if n not in YEAR_MONEY)
+JSON_FIELDS: tuple[str, ...] = tuple(
+    n for n, f in Profile.model_fields.items() if n != "years" and _structured(f.annotation))
+_SCALARS = tuple(n for n in Profile.model_fields if n != "years" and n not in JSON_FIELDS)
+COMPANY_MONEY: tuple[str, ...] = tuple(n for n in _SCALARS if n.endswith("_wan"))
+"""Company-level amounts (every ``prior_peak_*``)."""
+COMPANY_YEARS: tuple[str, ...] = tuple(n for n in _SCALARS if n.endswith("_year"))
+_KNOWN_SCALARS = {"name", "credit_code", "district", "sector", *COMPANY_MONEY, *COMPANY_YEARS}
+assert set(_SCALARS) == _KNOWN_SCALARS, f"a profile field the population layout cannot carry: {set(_SCALARS) - _KNOWN_SCALARS}"
+COLUMNS: tuple[str, ...] = ("name", "district", "sector", "year", "credit_code", *YEAR_FIELDS,
+                            *COMPANY_YEARS, *COMPANY_MONEY, *JSON_FIELDS)
+"""Every column a population file may have (the first four are required)."""
+COMPANY_LEVEL: tuple[str, ...] = ("name", "credit_code", "district", "sector", *COMPANY_YEARS,
+                                  *COMPANY_MONEY, *JSON_FIELDS)
 
-MAX_BYTES = 1 << 30
-"""Largest population file read (1 GiB): 650,000 companies × 3 years is about 60 MB of
-Parquet or 250 MB of CSV. Larger registers are split by district."""
-MAX_XLSX_BYTES = 64 << 20
-"""xlsx is unpacked in memory by its reader; larger workbooks should be saved as CSV."""
-MAX_TEXT = 4000
-"""Longest cell (a JSON list of a company's recognitions fits many times over)."""
+MAX_CELL_CHARS = 200_000
+"""Longest JSON cell (a profile is at most 1 MB; a company's thousand recognitions fit)."""
+MAX_LISTED_ERRORS = 10_000
+"""Row errors kept in memory; every one is in the connection's ``row_errors`` table."""
 
-_MONEY_RE = r"[0-9]{1,15}(\.[0-9]{0,6}0*)?"
+_FORBIDDEN = r"[\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+"""The profile's forbidden characters (control, direction overrides), as an RE2 class."""
+_BLANK_CLASS = "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace()) + "\\x{feff}]"
+_BLANKS = f"^{_BLANK_CLASS}+|{_BLANK_CLASS}+$"
+"""Surrounding blanks as Python's ``str.strip`` sees them (the profile strips text), and a stray
+byte-order mark, as an RE2 pattern (DuckDB's ``trim`` with a character list is far slower)."""
+_MONEY_RE = r"[0-9]{1,10}(\.[0-9]{0,6}0*)?"
+_COUNT_RE = r"[0-9]{1,7}"
 _YEAR_RE = r"[0-9]{4}"
-
-
-class PopulationError(ValueError):
-    """A population file refused as a whole (wrong columns, encoding, size, format)."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
+_CODE_RE = r"[0-9A-HJ-NPQRTUWXY]{18}"
 
 
 @dataclass(frozen=True)
 class RowError:
+    """One refused cell: its row in the file, its column, the value and why, in both languages."""
+
     row: int
     column: str
     value: str
     zh: str
     en: str
 
-    def text(self) -> str:
+    def text(self, lang: str | None = None) -> str:
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "…"
-        return f"第{self.row}行 {self.column}「{shown}」：{self.zh} / row {self.row} {self.column}: {self.en}"
+        shown = shown.encode("unicode_escape").decode("ascii") if any(
+            ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in shown) else shown
+        zh = f"第 {self.row} 行「{self.column}」{shown!r}：{self.zh}"
+        en = f"row {self.row}, column {self.column} {shown!r}: {self.en}"
+        return zh if lang == "zh" else en if lang == "en" else f"{zh} / {en}"
 
 
 @dataclass
@@ -100,174 +168,97 @@ class Loaded:
     rows_used: int = 0
     companies: int = 0
     errors: list[RowError] = field(default_factory=list)
+    """The first :data:`MAX_LISTED_ERRORS` errors by row; all are in table ``row_errors``."""
+    error_count: int = 0
     first_line: int = 2
-    """File line of the first data row (2 below a header; 1 for Parquet records)."""
+    """Row number of the first data row (2 below a header; 1 for Parquet records)."""
     parsed: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
-    """Each company's JSON cells (by cid) as the profile's models."""
+    """Each company's JSON cells (by cid) as the profile's own models; only cells present."""
 
 
 # ------------------------------------------------------------------ reading
-
-
-def _check_utf8(path: Path) -> None:
-    """Refuse text that is not UTF-8 (a GBK export from Excel is the usual case)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                line += chunk[: exc.start].count(b"\n")
-                guess = ""
-                try:
-                    chunk[max(0, exc.start - 64): exc.start + 64].decode("gbk")
-                    guess = "（看起来是 GBK 编码）"
-                except UnicodeDecodeError:
-                    pass
-                raise PopulationError(
-                    f"CSV 文件不是 UTF-8 编码{guess}，第{line}行附近出现无法识别的字节；请用 Excel"
-                    "「另存为 CSV UTF-8」或 iconv -f GBK -t UTF-8 转换后再导入",
-                    f"the CSV file is not UTF-8 (near line {line}; GBK?): save it as "
-                    "'CSV UTF-8' or convert it with iconv -f GBK -t UTF-8") from None
-            line += chunk.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise PopulationError("CSV 文件末尾的字符不完整（不是 UTF-8）",
-                                  "the CSV file ends inside a character (not UTF-8)") from None
-
-
-def _read_xlsx(path: Path) -> pa.Table:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise PopulationError("xlsx 文件已损坏或不是 xlsx 文件", "the xlsx file is damaged or not xlsx") from None
-    if unpacked > 4 * MAX_XLSX_BYTES:
-        raise PopulationError(
-            f"xlsx 解压后过大（{unpacked >> 20} MB）；请另存为 CSV（UTF-8）或 Parquet",
-            f"the xlsx unpacks to {unpacked >> 20} MB: save it as CSV (UTF-8) or Parquet")
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if not header:
-            raise PopulationError("工作表为空", "the first worksheet is empty")
-        names = [str(h).strip() if h is not None else "" for h in header]
-        columns: list[list[str | None]] = [[] for _ in names]
-        for row in rows:
-            if row is None or all(v is None or str(v).strip() == "" for v in row):
-                continue
-            for i in range(len(names)):
-                value = row[i] if i < len(row) else None
-                columns[i].append(None if value is None else (repr(value) if isinstance(value, float) else str(value)))
-    finally:
-        book.close()
-    return pa.table({n or f"column{i + 1}": pa.array(c, pa.string()) for i, (n, c) in enumerate(zip(names, columns, strict=True))})
-
-
-def read_raw(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: int = MAX_BYTES) -> int:
-    """Load the file as text columns into table ``raw`` (with ``row_no``); returns the line of
-    the first data row. Refuses oversize files, unknown formats, non-UTF-8 CSV, bad columns."""
-    path = Path(path)
-    if not path.is_file():
-        raise PopulationError(f"找不到文件 {path}", f"no such file: {path}")
-    size = path.stat().st_size
-    suffix = path.suffix.lower()
-    limit = MAX_XLSX_BYTES if suffix == ".xlsx" else max_bytes
-    if size > limit:
-        raise PopulationError(
-            f"文件过大（{size / (1 << 20):.0f} MB，上限 {limit >> 20} MB）；请按区拆分后分别测算",
-            f"file too large ({size / (1 << 20):.0f} MB, limit {limit >> 20} MB): split it by district")
-    first_line = 2
-    try:
-        if suffix == ".parquet":
-            con.execute("CREATE OR REPLACE TEMP TABLE raw_in AS SELECT * FROM read_parquet(?)", [str(path)])
-            first_line = 1
-        elif suffix == ".csv":
-            _check_utf8(path)
-            con.execute("CREATE OR REPLACE TEMP TABLE raw_in AS SELECT * FROM read_csv(?, header = true, "
-                        "all_varchar = true, sample_size = -1, strict_mode = true)", [str(path)])
-        elif suffix == ".xlsx":
-            table = _read_xlsx(path)
-            con.register("raw_xlsx", table)
-            con.execute("CREATE OR REPLACE TEMP TABLE raw_in AS SELECT * FROM raw_xlsx")
-            con.unregister("raw_xlsx")
-        else:
-            raise PopulationError(f"不支持的文件类型 {suffix or '(无扩展名)'}；应为 .parquet、.csv 或 .xlsx",
-                                  f"unsupported file type {suffix or '(none)'}: expected .parquet, .csv or .xlsx")
-    except duckdb.Error as exc:
-        raise PopulationError(f"无法读取文件：{str(exc).splitlines()[0]}",
-                              f"cannot read the file: {str(exc).splitlines()[0]}") from None
-    names = [row[0] for row in con.execute("DESCRIBE raw_in").fetchall()]
-    stripped = [n.strip() for n in names]
-    missing = [c for c in REQUIRED if c not in stripped]
-    unknown = [n for n in stripped if n not in COLUMNS]
-    dupes = sorted({n for n in stripped if stripped.count(n) > 1})
-    if missing or unknown or dupes:
-        zh, en = [], []
-        if missing:
-            zh.append("缺少必填列 " + "、".join(missing))
-            en.append("missing required columns " + ", ".join(missing))
-        if unknown:
-            zh.append("无法识别的列 " + "、".join(unknown))
-            en.append("unknown columns " + ", ".join(unknown))
-        if dupes:
-            zh.append("列名重复 " + "、".join(dupes))
-            en.append("repeated columns " + ", ".join(dupes))
-        raise PopulationError("；".join(zh) + f"。可用的列：{', '.join(COLUMNS)}",
-                              "; ".join(en) + f". Allowed columns: {', '.join(COLUMNS)}")
-    select = ", ".join(
-        f"NULLIF(trim(CAST(\"{name}\" AS VARCHAR)), '') AS {clean}" for name, clean in zip(names, stripped, strict=True))
-    absent = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS if c not in stripped)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + {first_line - 1} AS row_no, "
-                f"{select}{', ' + absent if absent else ''} FROM raw_in")
-    con.execute("DROP TABLE raw_in")
-    return first_line
-
-
-# ------------------------------------------------------------------ validation
 
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _checks() -> list[tuple[str, str, str, str, str]]:
-    """(scope, column, SQL test for a bad value, zh, en) — scope 'row' skips the row,
-    'company' skips the company."""
+def read_raw(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: int = MAX_BYTES) -> int:
+    """Read the file into table ``raw`` (``row_no`` and one text column per layout column,
+    blanks as NULL); return the row number of the first data row. Refuses the whole file for
+    a wrong, missing or repeated column (and everything :func:`read_into` refuses)."""
+    names, first_line = read_into(path, con, max_bytes=max_bytes)
+    _check_header(names)
+    select = ", ".join(f"NULLIF(regexp_replace(CAST(c{i} AS VARCHAR), {_q(_BLANKS)}, '', 'g'), '') AS {name}"
+                       for i, name in enumerate(names))
+    absent = "".join(f", CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS if c not in names)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT CAST(rowid + {first_line} AS BIGINT) AS row_no, "
+                f"{select}{absent} FROM raw_in")
+    con.execute("DROP TABLE raw_in")
+    if not con.execute("SELECT count(*) FROM raw").fetchall()[0][0]:
+        raise PopulationError("文件没有数据行（只有表头）", "the file has no data rows (only a header)")
+    return first_line
+
+
+def _check_header(names: Sequence[str]) -> None:
+    missing = [c for c in REQUIRED if c not in names]
+    unknown = [n for n in names if n not in COLUMNS]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if not (missing or unknown or repeated):
+        return
+    zh, en = [], []
+    if missing:
+        zh.append("缺少必填列 " + "、".join(missing))
+        en.append("missing required columns " + ", ".join(missing))
+    if unknown:
+        shown = [repr(n[:40]) if not n.isprintable() else n[:40] for n in unknown[:10]]
+        zh.append("无法识别的列 " + "、".join(shown))
+        en.append("unknown columns " + ", ".join(shown))
+    if repeated:
+        zh.append("列名重复 " + "、".join(repeated))
+        en.append("repeated columns " + ", ".join(repeated))
+    raise PopulationError("；".join(zh) + f"。可用的列（第 1 行）：{', '.join(COLUMNS)}",
+                          "; ".join(en) + f". Allowed columns (row 1): {', '.join(COLUMNS)}")
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _money_test(col: str) -> str:
+    return (f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, '{_MONEY_RE}') "
+            f"OR CAST({col} AS DECIMAL(38,6)) > {MAX_MONEY_WAN})")
+
+
+def _count_test(col: str) -> str:
+    return (f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, '{_COUNT_RE}') "
+            f"OR CAST({col} AS BIGINT) > {MAX_COUNT})")
+
+
+def _year_test(col: str, required: bool = False) -> str:
+    test = (f"NOT regexp_full_match({col}, '{_YEAR_RE}') "
+            f"OR CAST({col} AS INTEGER) NOT BETWEEN {MIN_YEAR} AND {MAX_YEAR}")
+    return f"{col} IS NULL OR {test}" if required else f"{col} IS NOT NULL AND ({test})"
+
+
+def _checks() -> list[tuple[str, str, str]]:
+    """(scope, column, SQL true for a refused cell): scope ``row`` skips the row, ``company``
+    the company. The bounds are the profile's (imported, not restated)."""
     districts = ", ".join(_q(d) for d in vocab.DISTRICTS)
     sectors = ", ".join(_q(s) for s in vocab.SECTORS)
-    money_zh = "应为金额（万元）：不小于0的数字，最多6位小数，不写单位"
-    money_en = "expected an amount in 万元: a number >= 0 with at most 6 decimals, no unit"
+    year_figures = " OR ".join(f"{c} IS NOT NULL" for c in YEAR_FIELDS)
     out = [
-        ("company", "name", "name IS NULL", "企业名称为必填项", "the company name is required"),
-        ("company", "name", f"length(name) > {MAX_TEXT // 20}", "企业名称过长", "the name is too long"),
-        ("company", "district", f"district IS NULL OR district NOT IN ({districts})",
-         "应为武汉市的区或功能区（如 硚口区），或 outside_wuhan", "expected a Wuhan district code (e.g. 硚口区) or outside_wuhan"),
-        ("company", "sector", f"sector IS NULL OR sector NOT IN ({sectors})",
-         "应为行业代码：" + "、".join(vocab.SECTORS), "expected a sector code: " + ", ".join(vocab.SECTORS)),
-        ("row", "year", f"year IS NULL OR NOT regexp_full_match(year, '{_YEAR_RE}') "
-         "OR TRY_CAST(year AS INTEGER) NOT BETWEEN 1990 AND 2100",
-         "应为1990至2100之间的年份", "expected a year from 1990 to 2100"),
-        ("company", "scale_entry_year", f"scale_entry_year IS NOT NULL AND (NOT regexp_full_match(scale_entry_year, '{_YEAR_RE}') "
-         "OR TRY_CAST(scale_entry_year AS INTEGER) NOT BETWEEN 1990 AND 2100)",
-         "应为1990至2100之间的年份", "expected a year from 1990 to 2100"),
-        ("company", "credit_code", "credit_code IS NOT NULL AND NOT regexp_full_match(upper(credit_code), "
-         "'[0-9A-HJ-NPQRTUWXY]{18}')",
-         "统一社会信用代码应为18位（数字和大写字母，不含 I O Z S V）",
-         "a credit code has 18 characters (digits and capitals except I O Z S V)"),
+        ("company", "name", f"name IS NULL OR length(name) > {MAX_TEXT_CHARS} "
+                            f"OR regexp_matches(name, '{_FORBIDDEN}')"),
+        ("company", "district", f"district IS NULL OR district NOT IN ({districts})"),
+        ("company", "sector", f"sector IS NULL OR sector NOT IN ({sectors})"),
+        ("row", "year", f"({_year_test('year')}) OR (year IS NULL AND ({year_figures}))"),
+        ("company", "credit_code", f"credit_code IS NOT NULL AND NOT regexp_full_match(upper(credit_code), '{_CODE_RE}')"),
     ]
-    for col in YEAR_MONEY:
-        out.append(("row", col, f"{col} IS NOT NULL AND NOT regexp_full_match({col}, '{_MONEY_RE}')", money_zh, money_en))
-    for col in ("prior_peak_revenue_wan", "prior_peak_main_revenue_wan"):
-        out.append(("company", col, f"{col} IS NOT NULL AND NOT regexp_full_match({col}, '{_MONEY_RE}')", money_zh, money_en))
-    for col in JSON_FIELDS:
-        out.append(("company", col, f"length({col}) > {MAX_TEXT}", f"内容过长（超过{MAX_TEXT}个字符）",
-                    f"longer than {MAX_TEXT} characters"))
+    out += [("row", c, _money_test(c)) for c in YEAR_MONEY]
+    out += [("row", c, _count_test(c)) for c in YEAR_COUNTS]
+    out += [("company", c, _year_test(c)) for c in COMPANY_YEARS]
+    out += [("company", c, _money_test(c)) for c in COMPANY_MONEY]
+    out += [("company", c, f"length({c}) > {MAX_CELL_CHARS}") for c in JSON_FIELDS]
     return out
 
 
@@ -284,113 +275,247 @@ def _check_chars(codes: Sequence[str]) -> np.ndarray:
     return (31 - total % 31) % 31 == values[:, 17]
 
 
-_ADAPTERS = {name: TypeAdapter(Profile.model_fields[name].annotation) for name in JSON_FIELDS}
+_PROBE = {"name": "企业", "district": next(iter(vocab.DISTRICTS)), "sector": next(iter(vocab.SECTORS))}
+
+
+@lru_cache(maxsize=4096)
+def model_message(column: str, value: str) -> tuple[str, str]:
+    """The profile model's own words for refusing ``value`` in ``column`` (validated alone,
+    inside a minimal profile); a general sentence when the model itself would accept it (the
+    file's stricter form: plain numbers without exponent or sign)."""
+    if column in YEAR_FIELDS or column == "year":
+        data: dict[str, Any] = {**_PROBE, "years": [{"year": value if column == "year" else 2020,
+                                                      **({column: value} if column != "year" else {})}]}
+    else:
+        data = {**_PROBE, column: value}
+    try:
+        parse_profile(data)
+    except ProfileError as exc:
+        problem = exc.problems[0]
+        return problem.message_zh, problem.message_en
+    if column in YEAR_MONEY or column in COMPANY_MONEY:
+        return ("应为不带单位、不带正负号和指数的数字（万元），例如 1500 或 2300.5",
+                "expected a plain number of 万元 without unit, sign or exponent, e.g. 1500 or 2300.5")
+    if column in YEAR_COUNTS:
+        return ("应为不带正负号的整数，例如 12", "expected a whole number without sign, e.g. 12")
+    return ("应为四位数的年份，例如 2020", "expected a four-digit year, e.g. 2020")
 
 
 def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
-    """Check ``raw``; create ``companies`` (one row per company, ``cid`` from 0) and ``pop``
-    (one row per valid company-year) and ``company_json`` (parsed JSON cells, by cid)."""
+    """Check table ``raw``; create ``companies`` (one row per company, dense ``cid`` from 0),
+    ``pop`` (one row per valid company-year), ``company_rows`` (each company's key and first
+    row), ``pop_rows`` (the row of each company-year) and ``row_errors``."""
     loaded = Loaded(first_line=first_line)
     loaded.rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-    con.execute("CREATE OR REPLACE TEMP TABLE raw_k AS SELECT *, COALESCE(upper(credit_code), 'name:' || name) AS ckey FROM raw")
-    parts = [f"SELECT {_q(scope)} AS scope, row_no, ckey, {_q(col)} AS col, {col} AS value, {_q(zh)} AS zh, {_q(en)} AS en "
-             f"FROM raw_k WHERE {test}" for scope, col, test, zh, en in _checks()]
-    parts.append(
-        "SELECT 'row', row_no, ckey, 'year', year, '同一企业同一年度重复（与第' || CAST(first_row AS VARCHAR) || '行重复）', "
-        "'duplicate company-year (same as row ' || CAST(first_row AS VARCHAR) || ')' FROM (SELECT row_no, ckey, year, "
-        "MIN(row_no) OVER (PARTITION BY ckey, year) AS first_row FROM raw_k WHERE year IS NOT NULL) WHERE row_no > first_row")
-    # Company-level cells that disagree: found with one aggregate pass, then named per row.
-    levels = [c for c in COMPANY_LEVEL if c != "credit_code"]
-    counts = ", ".join(f"count(DISTINCT {c}) > 1 AS d_{c}" for c in levels)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE mixed AS SELECT * FROM (SELECT ckey, {counts} FROM raw_k "
-                f"GROUP BY ckey) WHERE {' OR '.join(f'd_{c}' for c in levels)}")
-    for col in levels:
-        parts.append(
-            f"SELECT 'company', row_no, ckey, {_q(col)}, {col}, '同一企业各行的该项不一致（首次出现于第' || CAST(first_row AS VARCHAR) || '行）', "
-            f"'differs between rows of the same company (first given on row ' || CAST(first_row AS VARCHAR) || ')' "
-            f"FROM (SELECT r.row_no, r.ckey, r.{col}, first_value(r.{col} IGNORE NULLS) OVER (PARTITION BY r.ckey ORDER BY r.row_no "
-            f"ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_value, "
-            f"MIN(CASE WHEN r.{col} IS NOT NULL THEN r.row_no END) OVER (PARTITION BY r.ckey) AS first_row "
-            f"FROM raw_k r JOIN mixed m ON m.ckey = r.ckey WHERE m.d_{col}) "
-            f"WHERE {col} IS NOT NULL AND first_value IS NOT NULL AND {col} <> first_value")
-    con.execute("CREATE OR REPLACE TEMP TABLE row_errors AS " + " UNION ALL ".join(parts))
-    codes = con.execute("SELECT DISTINCT upper(credit_code) FROM raw WHERE credit_code IS NOT NULL AND "
-                        "regexp_full_match(upper(credit_code), '[0-9A-HJ-NPQRTUWXY]{18}')").fetchall()
-    codes = [c[0] for c in codes]
-    bad = [c for c, ok in zip(codes, _check_chars(codes), strict=True) if not ok]
-    if bad:
-        con.register("bad_codes", pa.table({"code": pa.array(bad, pa.string())}))
-        con.execute("INSERT INTO row_errors SELECT 'company', row_no, ckey, 'credit_code', credit_code, "
-                    "'统一社会信用代码校验位不正确（GB 32100-2015）', 'the check character is wrong (GB 32100-2015)' "
-                    "FROM raw_k WHERE upper(credit_code) IN (SELECT code FROM bad_codes)")
-        con.unregister("bad_codes")
+    # The company key: its credit code, also on rows of the same name that leave it blank
+    # (company cells may be filled once); the name when the company has no code at all.
+    con.execute("""CREATE OR REPLACE TEMP TABLE raw_k AS
+        SELECT r.*, COALESCE('code:' || upper(r.credit_code), 'code:' || n.code, 'name:' || r.name) AS ckey
+        FROM raw r LEFT JOIN (SELECT name, MIN(upper(credit_code)) AS code FROM raw WHERE credit_code IS NOT NULL
+                              GROUP BY name HAVING MIN(upper(credit_code)) = MAX(upper(credit_code))) n
+          ON n.name = r.name""")
+    con.execute("DROP TABLE raw")
     _companies(con)
-    json_errors, loaded.parsed = _parse_json_cells(con)
-    if json_errors:
-        con.register("json_errors", pa.Table.from_pylist(json_errors))
-        con.execute("INSERT INTO row_errors SELECT 'company', row_no, ckey, col, value, zh, en FROM json_errors")
-        con.unregister("json_errors")
-    con.execute("CREATE OR REPLACE TEMP TABLE skip_companies AS SELECT DISTINCT ckey FROM row_errors WHERE scope = 'company'")
-    con.execute("""CREATE OR REPLACE TEMP TABLE companies AS
-        SELECT c.* FROM companies_all c WHERE c.ckey NOT IN (SELECT ckey FROM skip_companies)""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE pop AS
-        SELECT c.cid, r.row_no, CAST(r.year AS INTEGER) AS year,
-               CAST(r.revenue_wan AS DECIMAL(38,6)) AS revenue_wan,
-               CAST(r.main_business_revenue_wan AS DECIMAL(38,6)) AS main_business_revenue_wan,
-               CAST(r.district_fiscal_contribution_wan AS DECIMAL(38,6)) AS district_fiscal_contribution_wan
-        FROM raw_k r JOIN companies c ON c.ckey = r.ckey
-        WHERE r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')""")
-    con.execute("DELETE FROM companies WHERE cid NOT IN (SELECT cid FROM pop)")
+    parts = [f"SELECT {_q(scope)} AS scope, row_no, ckey, {_q(col)} AS col, {col} AS value, "
+             f"CAST(NULL AS VARCHAR) AS zh, CAST(NULL AS VARCHAR) AS en FROM raw_k WHERE {test}"
+             for scope, col, test in _checks()]
+    parts.append(_duplicates_sql())
+    parts += _disagreements_sql()
+    con.execute("CREATE OR REPLACE TEMP TABLE row_errors AS " + " UNION ALL ".join(parts))
+    _check_credit_codes(con)
+    loaded.parsed = _parse_json_cells(con)
+    con.execute("""CREATE OR REPLACE TEMP VIEW kept AS
+        SELECT r.* FROM raw_k r
+        WHERE r.ckey NOT IN (SELECT ckey FROM row_errors WHERE scope = 'company')
+          AND r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')""")
+    # cid: dense from 0 over the companies that keep at least one row, in file order
+    con.execute("""CREATE OR REPLACE TEMP TABLE company_rows AS
+        SELECT CAST(row_number() OVER (ORDER BY a.first_row) - 1 AS BIGINT) AS cid, a.ckey, a.first_row
+        FROM companies_all a WHERE a.ckey IN (SELECT ckey FROM kept)""")
+    company_cols = ", ".join(
+        ["a.name", "a.credit_code", "a.district", "a.sector"]
+        + [f"CAST(a.{c} AS INTEGER) AS {c}" for c in COMPANY_YEARS]
+        + [f"CAST(a.{c} AS DECIMAL(38,6)) AS {c}" for c in COMPANY_MONEY])
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies AS
+        SELECT k.cid, {company_cols} FROM company_rows k JOIN companies_all a ON a.ckey = k.ckey ORDER BY k.cid""")
+    year_cols = ", ".join([f"CAST(r.{c} AS DECIMAL(38,6)) AS {c}" for c in YEAR_MONEY]
+                          + [f"CAST(r.{c} AS INTEGER) AS {c}" for c in YEAR_COUNTS])
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE pop AS
+        SELECT k.cid, CAST(r.year AS INTEGER) AS year, {year_cols}
+        FROM kept r JOIN company_rows k ON k.ckey = r.ckey WHERE r.year IS NOT NULL ORDER BY k.cid, year""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE pop_rows AS
+        SELECT k.cid, CAST(r.year AS INTEGER) AS year, r.row_no FROM kept r JOIN company_rows k ON k.ckey = r.ckey
+        WHERE r.year IS NOT NULL""")
+    if loaded.parsed:
+        con.register("parsed_ids", pa.table({"cid": pa.array(list(loaded.parsed), pa.int64())}))
+        old_ids = dict(con.execute("SELECT a.cid, k.cid FROM company_rows k JOIN companies_all a ON a.ckey = k.ckey "
+                                   "WHERE a.cid IN (SELECT cid FROM parsed_ids)").fetchall())
+        con.unregister("parsed_ids")
+        loaded.parsed = {old_ids[c]: cells for c, cells in loaded.parsed.items() if c in old_ids}
+    con.execute("DROP VIEW kept")
+    con.execute("DROP TABLE raw_k")
+    con.execute("DROP TABLE companies_all")
     loaded.rows_used = con.execute("SELECT count(*) FROM pop").fetchall()[0][0]
     loaded.companies = con.execute("SELECT count(*) FROM companies").fetchall()[0][0]
-    loaded.errors = [RowError(int(r), c, v or "", zh, en) for r, c, v, zh, en in con.execute(
-        "SELECT row_no, col, value, zh, en FROM row_errors ORDER BY row_no, col").fetchall()]
+    loaded.error_count = con.execute("SELECT count(*) FROM row_errors").fetchall()[0][0]
+    loaded.errors = _worded_errors(con)
     return loaded
 
 
+def _duplicates_sql() -> str:
+    """Every row of a repeated company-year, each naming the other rows: none of them wins."""
+    return (
+        "SELECT 'row', r.row_no, r.ckey, 'year', r.year, "
+        "'同一企业同一年度有多行（第 ' || others || ' 行），这几行都未采用', "
+        "'the same company and year is on several rows (rows ' || others || '); none of them is used' "
+        "FROM raw_k r JOIN (SELECT ckey, year, array_to_string(list(row_no ORDER BY row_no), '、') AS others "
+        f"FROM raw_k WHERE regexp_full_match(year, '{_YEAR_RE}') GROUP BY ckey, year HAVING count(*) > 1) d "
+        "ON d.ckey = r.ckey AND d.year = r.year")
+
+
+_MIXED = tuple(c for c in COMPANY_LEVEL if c != "credit_code")
+
+
+def _disagreements_sql() -> list[str]:
+    """Company-level cells that differ between a company's rows (flagged by ``companies_all``'s
+    one aggregate pass), named on each row that differs from the first value given (ordered
+    work only for the few companies flagged)."""
+    return [
+        f"SELECT 'company', row_no, ckey, {_q(col)}, {col}, "
+        f"'同一企业各行的该项不一致（第 ' || CAST(first_row AS VARCHAR) || ' 行为另一个值）', "
+        f"'differs between rows of the same company (row ' || CAST(first_row AS VARCHAR) || ' has another value)' "
+        f"FROM (SELECT r.row_no, r.ckey, r.{col}, MIN(CASE WHEN r.{col} IS NOT NULL THEN r.row_no END) "
+        f"OVER (PARTITION BY r.ckey) AS first_row, "
+        f"first_value(r.{col} IGNORE NULLS) OVER (PARTITION BY r.ckey ORDER BY r.row_no "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_value "
+        f"FROM raw_k r JOIN companies_all a ON a.ckey = r.ckey WHERE a.{col}__mixed) "
+        f"WHERE {col} IS NOT NULL AND {col} <> first_value"
+        for col in _MIXED]
+
+
+def _check_credit_codes(con: duckdb.DuckDBPyConnection) -> None:
+    codes = [c[0] for c in con.execute(
+        "SELECT DISTINCT upper(credit_code) FROM raw_k WHERE credit_code IS NOT NULL AND "
+        f"regexp_full_match(upper(credit_code), '{_CODE_RE}')").fetchall()]
+    bad = [c for c, ok in zip(codes, _check_chars(codes), strict=True) if not ok]
+    if bad:
+        con.register("bad_codes", pa.table({"code": pa.array(bad, pa.string())}))
+        con.execute("INSERT INTO row_errors SELECT 'company', row_no, ckey, 'credit_code', credit_code, NULL, NULL "
+                    "FROM raw_k WHERE upper(credit_code) IN (SELECT code FROM bad_codes)")
+        con.unregister("bad_codes")
+
+
 def _companies(con: duckdb.DuckDBPyConnection) -> None:
-    firsts = ", ".join(f"FIRST({c} ORDER BY row_no) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-                       for c in COMPANY_LEVEL)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_raw AS
-        SELECT ckey, MIN(row_no) AS first_row, {firsts} FROM raw_k GROUP BY ckey""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE companies_all AS
-        SELECT CAST(row_number() OVER (ORDER BY first_row) - 1 AS BIGINT) AS cid, ckey, first_row, name,
-               upper(credit_code) AS credit_code, district, sector,
-               TRY_CAST(scale_entry_year AS INTEGER) AS scale_entry_year,
-               TRY_CAST(prior_peak_revenue_wan AS DECIMAL(38,6)) AS prior_peak_revenue_wan,
-               TRY_CAST(prior_peak_main_revenue_wan AS DECIMAL(38,6)) AS prior_peak_main_revenue_wan, """
-                + ", ".join(JSON_FIELDS) + " FROM companies_raw")
+    """``companies_all``: one row per company key, in one aggregate pass: a value of every
+    company-level cell (the only one, unless flagged), the row it is first given on, and whether
+    another row of the company gives another value (hashes differ: numbers aggregate far faster
+    than text)."""
+    firsts = ", ".join(
+        f"any_value({c}) AS {c}, "
+        f"COALESCE(MIN(CASE WHEN {c} IS NOT NULL THEN hash({c}) END) <> MAX(CASE WHEN {c} IS NOT NULL THEN hash({c}) END), "
+        f"FALSE) AS {c}__mixed"
+        + (f", MIN(CASE WHEN {c} IS NOT NULL THEN row_no END) AS {c}__row" if c in JSON_FIELDS else "")
+        for c in _MIXED)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_all AS
+        SELECT CAST(row_number() OVER (ORDER BY first_row) - 1 AS BIGINT) AS cid, * FROM (
+          SELECT ckey, MIN(row_no) AS first_row, FIRST(upper(credit_code)) FILTER (WHERE credit_code IS NOT NULL)
+                 AS credit_code, {firsts}
+          FROM raw_k GROUP BY ckey)""")
 
 
-def _parse_json_cells(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], dict[int, dict[str, Any]]]:
-    """Validate each company's JSON cells with the profile's own models; keep them parsed."""
+def _parse_json_cells(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
+    """Validate each company's JSON cells with the profile model itself (memoised per distinct
+    combination of cells: most companies share a few); keep them parsed, by cid; refusals go
+    to ``row_errors`` on the row where the cell was given."""
     wanted = " OR ".join(f"{c} IS NOT NULL" for c in JSON_FIELDS)
-    rows = con.execute(f"SELECT cid, ckey, first_row, {', '.join(JSON_FIELDS)} FROM companies_all WHERE {wanted}").fetchall()
-    errors: list[dict] = []
+    cursor = con.execute(f"SELECT cid, ckey, {', '.join(JSON_FIELDS)}, "
+                         f"{', '.join(c + '__row' for c in JSON_FIELDS)} FROM companies_all WHERE {wanted}")
+    errors: list[dict[str, Any]] = []
     parsed: dict[int, dict[str, Any]] = {}
-    for cid, ckey, first_row, *cells in rows:
-        values: dict[str, Any] = {}
-        for name, text in zip(JSON_FIELDS, cells, strict=True):
-            if text is None:
-                continue
-            try:
-                values[name] = _ADAPTERS[name].validate_json(text)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                errors.append({"row_no": first_row, "ckey": ckey, "col": name, "value": text,
-                               "zh": f"JSON 内容无效（{where}）：{first['msg']}",
-                               "en": f"invalid JSON value ({where}): {first['msg']}"})
-                break
-        else:
-            parsed[cid] = values
-    return errors, parsed
+    width = len(JSON_FIELDS)
+    while batch := cursor.fetchmany(10_000):
+        for cid, ckey, *rest in batch:
+            cells, rows = tuple(rest[:width]), rest[width:]
+            values, problems = _json_cells(cells)
+            if problems:
+                for name, zh, en in problems:
+                    i = JSON_FIELDS.index(name)
+                    errors.append({"scope": "company", "row_no": rows[i], "ckey": ckey, "col": name,
+                                   "value": cells[i], "zh": zh, "en": en})
+            else:
+                parsed[cid] = values
+    if errors:
+        con.register("json_errors", pa.Table.from_pylist(errors))
+        con.execute("INSERT INTO row_errors SELECT scope, row_no, ckey, col, value, zh, en FROM json_errors")
+        con.unregister("json_errors")
+    return parsed
+
+
+@lru_cache(maxsize=65_536)
+def _json_cells(cells: tuple[str | None, ...]) -> tuple[dict[str, Any], tuple[tuple[str, str, str], ...]]:
+    """The JSON cells of one company validated by the profile model: (values by field name,
+    problems as (column, zh, en)). Bounded like a profile file (size, nesting, key twice)."""
+    data: dict[str, Any] = dict(_PROBE)
+    problems: list[tuple[str, str, str]] = []
+    for name, text in zip(JSON_FIELDS, cells, strict=True):
+        if text is None:
+            continue
+        try:
+            data[name] = read_json(text)
+        except ProfileError as exc:
+            p = exc.problems[0]
+            problems.append((name, f"JSON 文本无法读取：{p.message_zh}", f"the JSON text cannot be read: {p.message_en}"))
+    if problems:
+        return {}, tuple(problems)
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as exc:
+        from .profile import _MODEL_AT
+
+        for p in problems_from_errors(exc.errors(), Profile, _MODEL_AT):
+            column = p.field.split("[")[0].split(".")[0]
+            problems.append((column if column in JSON_FIELDS else JSON_FIELDS[0], p.message_zh, p.message_en))
+        return {}, tuple(problems)
+    return {name: getattr(profile, name) for name, text in zip(JSON_FIELDS, cells, strict=True)
+            if text is not None}, ()
+
+
+def _worded_errors(con: duckdb.DuckDBPyConnection) -> list[RowError]:
+    """The first errors by row, each worded — by the profile model itself where SQL found it."""
+    out = []
+    rows = con.execute("SELECT row_no, col, value, zh, en FROM row_errors ORDER BY row_no, col "
+                       f"LIMIT {MAX_LISTED_ERRORS}").fetchall()
+    for row, col, value, zh, en in rows:
+        if zh is None:
+            zh, en = model_message(col, value if value is not None else "")
+        out.append(RowError(int(row), col, value or "", zh, en))
+    return out
 
 
 def load(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: int = MAX_BYTES) -> Loaded:
-    """Read and validate a population file into ``companies`` and ``pop`` of ``con``."""
+    """Read and validate a population file into ``companies`` and ``pop`` of ``con``; raise
+    :class:`PopulationError` when the file as a whole is refused."""
     first_line = read_raw(path, con, max_bytes=max_bytes)
     return validate(con, first_line)
+
+
+def load_rows(table: pa.Table, con: duckdb.DuckDBPyConnection) -> Loaded:
+    """Rows of the layout (an Arrow table of text columns, e.g. :func:`rows_table`) loaded the
+    way a file is: the same table ``raw``, the same validation."""
+    con.register("rows_arrow", table)
+    cols = ", ".join(f"CAST({c} AS VARCHAR) AS c{i}" for i, c in enumerate(table.column_names))
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_in AS SELECT {cols} FROM rows_arrow")
+    con.execute("SET preserve_insertion_order = false")
+    con.unregister("rows_arrow")
+    _check_header(table.column_names)
+    select = ", ".join(f"NULLIF(regexp_replace(c{i}, {_q(_BLANKS)}, '', 'g'), '') AS {name}"
+                       for i, name in enumerate(table.column_names))
+    absent = "".join(f", CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS if c not in table.column_names)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT CAST(rowid + 2 AS BIGINT) AS row_no, {select}{absent} "
+                "FROM raw_in")
+    con.execute("DROP TABLE raw_in")
+    return validate(con, 2)
 
 
 # ------------------------------------------------------------------ profiles ↔ rows
@@ -401,23 +526,30 @@ def _cell(value: Any) -> str | None:
         return None
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        return format(value, "f")
     return str(value)
 
 
 def profile_rows(profile: Profile) -> list[dict[str, str | None]]:
-    """A profile as rows of the population layout (one per year; company cells repeated)."""
-    data = {k: v for k, v in dump_profile(profile).items() if v is not None}
-    company = {c: _cell(data.get(c)) for c in ("name", "district", "sector", *COMPANY_SCALARS)}
+    """A profile as rows of the population layout (one per year; company cells repeated).
+
+    Empty lists are left blank (the profile's default) except ``industry_tags``, where
+    ``[]`` ("none of them") differs from absent ("not stated").
+    """
+    data = dump_profile(profile)
+    company: dict[str, str | None] = {c: _cell(getattr(profile, c)) for c in _SCALARS}
     for name in JSON_FIELDS:
         value = data.get(name)
-        company[name] = None if value is None or value == [] and name != "industry_tags" else _cell(value)
+        company[name] = None if value is None or (value == [] and name != "industry_tags") else _cell(value)
+    if not profile.years:  # a company without yearly figures: one row of company cells
+        return [{**company, "year": None, **dict.fromkeys(YEAR_FIELDS)}]
     rows = []
-    for year in profile.years:
+    for figures in profile.years:
         row = dict(company)
-        row["year"] = str(year.year)
-        for col in YEAR_MONEY:
-            value = getattr(year, col)
-            row[col] = None if value is None else format(value, "f")
+        row["year"] = str(figures.year)
+        for col in YEAR_FIELDS:
+            row[col] = _cell(getattr(figures, col))
         rows.append(row)
     return rows
 
@@ -429,17 +561,16 @@ def rows_table(rows: Iterable[dict[str, str | None]]) -> pa.Table:
 
 
 def company_profile(con: duckdb.DuckDBPyConnection, loaded: Loaded, cid: int) -> Profile:
-    """One company of a loaded population as a validated profile (to open it interactively)."""
-    company = con.execute("SELECT name, credit_code, district, sector, scale_entry_year, prior_peak_revenue_wan, "
-                          "prior_peak_main_revenue_wan FROM companies WHERE cid = ?", [cid]).fetchall()[0]
-    if company is None:
+    """One company of a loaded population as a validated profile (to open it with the
+    interactive engine). Raises KeyError for an unknown cid."""
+    scalars = ("name", "credit_code", "district", "sector", *COMPANY_YEARS, *COMPANY_MONEY)
+    found = con.execute(f"SELECT {', '.join(scalars)} FROM companies WHERE cid = ?", [cid]).fetchall()
+    if not found:
         raise KeyError(cid)
-    keys = ("name", "credit_code", "district", "sector", "scale_entry_year", "prior_peak_revenue_wan",
-            "prior_peak_main_revenue_wan")
-    data: dict[str, Any] = {k: v for k, v in zip(keys, company, strict=True) if v is not None}
+    data: dict[str, Any] = {k: v for k, v in zip(scalars, found[0], strict=True) if v is not None}
     data["years"] = [
-        {k: v for k, v in zip(("year", *YEAR_MONEY), row, strict=True) if v is not None}
-        for row in con.execute(f"SELECT year, {', '.join(YEAR_MONEY)} FROM pop WHERE cid = ? ORDER BY year", [cid]).fetchall()]
-    for name, value in loaded.parsed.get(cid, {}).items():
-        data[name] = TypeAdapter(Profile.model_fields[name].annotation).dump_python(value, mode="json")
+        {k: v for k, v in zip(("year", *YEAR_FIELDS), row, strict=True) if v is not None}
+        for row in con.execute(f"SELECT year, {', '.join(YEAR_FIELDS)} FROM pop WHERE cid = ? ORDER BY year",
+                               [cid]).fetchall()]
+    data.update(loaded.parsed.get(cid, {}))
     return parse_profile(data)

@@ -13,9 +13,11 @@ from .profile import Profile, credit_code_check_char, parse_profile
 from .vocab import (
     BOARDS,
     DISTRICTS,
+    ENTRY_KINDS,
     INCUBATOR_KINDS,
     INCUBATOR_LEVELS,
     INDUSTRY_TAGS,
+    PARK_KINDS,
     RECOGNITION_TITLES,
     SECTORS,
     TALENT_PROGRAMMES,
@@ -77,36 +79,42 @@ def sample_profiles(n: int, seed: int = 20261123) -> list[Profile]:
 
 
 def rule_levels(ruleset) -> dict[str, list[Decimal]]:
-    """Every threshold the rules compare a field with (money and counts), by field name,
-    read from the rule files under every reading: edge values come from the rules, not code."""
+    """Every threshold the rules compare a field with (money, counts, ranks), by field name,
+    read from the rule files under every reading: edge values come from the rules, not code.
+
+    Conditions are walked with ``walk()`` and read by their declared attributes (``field``,
+    ``value``, ``start``/``step``), so no kind of condition is named here.
+    """
+    from .conditions import coerce_value
     from .fields import field as field_spec
-    from .ruleset import AnyOf, Choose, Compare, coerce_value
 
     found: dict[str, set[Decimal]] = {}
 
-    def walk(cond, subject: str) -> None:
-        if isinstance(cond, Compare):
-            spec = field_spec(subject, cond.field)
-            if spec and spec.kind in ("money", "count", "ratio") and cond.op not in ("in", "not_in"):
-                found.setdefault(cond.field, set()).add(Decimal(coerce_value(spec.kind, cond.value)))
-        elif isinstance(cond, AnyOf):
-            for sub in cond.any:
-                walk(sub, subject)
-        elif isinstance(cond, Choose):
-            for branch in cond.choose:
-                if branch.when:
-                    walk(branch.when, subject)
-                for sub in branch.then:
-                    walk(sub, subject)
+    def note(cond, subject: str) -> None:
+        name = getattr(cond, "field", None)
+        if not isinstance(name, str):
+            return
+        spec = field_spec("company_year" if getattr(cond, "at", None) else subject, name)
+        if spec is None or spec.kind not in ("money", "count", "ratio", "int"):
+            return
+        values = []
+        if getattr(cond, "op", None) in (">=", ">", "<=", "<", "==", "!=", "first_reach", "first_exceed") \
+                and hasattr(cond, "value"):
+            values.append(cond.value)
+        if hasattr(cond, "start") and hasattr(cond, "step"):
+            start, step = (Decimal(coerce_value(spec.kind, v)) for v in (cond.start, cond.step))
+            values.extend(start + k * step for k in range(4))
+        for value in values:
+            try:
+                found.setdefault(name, set()).add(Decimal(coerce_value(spec.kind, value)))
+            except (ValueError, TypeError, ArithmeticError):
+                continue
 
     for interp in [None, *ruleset.interpretations]:
         rs = ruleset if interp is None else ruleset.with_switches({interp: "alternative"})
         for rule in rs.rules.values():
-            for cond in rule.all_conditions():
-                walk(cond, rule.subject)
-            for tier in rule.all_tiers():
-                for cond in tier.conditions:
-                    walk(cond, rule.subject)
+            for cond in rule.walk():
+                note(cond, rule.subject)
     return {name: sorted(values) for name, values in found.items()}
 
 
@@ -169,6 +177,11 @@ def edge_profile(rng: random.Random, i: int, levels: dict[str, list[Decimal]], d
             contribution = _near(rng, levels.get("contribution_wan", []))
         if contribution is not None:
             row["district_fiscal_contribution_wan"] = str(contribution)
+        if rng.random() < 0.5:
+            row["tax_paid_wan"] = str(_near(rng, levels.get("tax_paid_wan", [])))
+        if rng.random() < 0.4:
+            ranks = levels.get("city_services_revenue_rank", [Decimal(10)])
+            row["city_services_revenue_rank"] = max(1, int(rng.choice(ranks)) + rng.choice([-1, 0, 0, 1, 40]))
         years.append(row)
     first17 = f"91420{i % 100:02d}0MA4K{i:06d}"[:17]
     profile: dict = {
@@ -186,19 +199,23 @@ def edge_profile(rng: random.Random, i: int, levels: dict[str, list[Decimal]], d
         profile["prior_peak_revenue_wan"] = str(_near(rng, revenue_levels))
     if rng.random() < 0.3:
         profile["prior_peak_main_revenue_wan"] = str(_near(rng, revenue_levels))
-    if rng.random() < 0.5:
+    if rng.random() < 0.35:
         profile["scale_entry_year"] = rng.randint(2015, 2025)
+    if rng.random() < 0.35:  # register entries of several kinds, the company's own among them
+        kinds = list(ENTRY_KINDS)
+        profile["scale_entries"] = _unique([{"kind": rng.choice(kinds), "year": rng.randint(2015, 2025)}
+                                            for _ in range(rng.randint(1, 3))])
     if rng.random() < 0.3:
-        profile["listings"] = [{"board": rng.choice(list(BOARDS)),
-                                "date": rng.choice(dates) if rng.random() < 0.5 and dates
-                                else f"{rng.randint(2016, 2025)}-{rng.randint(1, 12):02d}-15"}
-                               for _ in range(rng.randint(1, 2))]
+        profile["listings"] = _unique([{"board": rng.choice(list(BOARDS)),
+                                        "date": rng.choice(dates) if rng.random() < 0.5 and dates
+                                        else f"{rng.randint(2016, 2025)}-{rng.randint(1, 12):02d}-15"}
+                                       for _ in range(rng.randint(1, 2))])
     if rng.random() < 0.45:
         titles = list(RECOGNITION_TITLES)
-        profile["recognitions"] = [
+        profile["recognitions"] = _unique([
             {"title": rng.choice(titles), "year": rng.randint(2016, 2025),
              **({"name": rng.choice(["产品甲", "产品乙"])} if rng.random() < 0.3 else {})}
-            for _ in range(rng.randint(1, 4))]
+            for _ in range(rng.randint(1, 4))])
     if rng.random() < 0.2:
         counts = {name: levels.get(name, [Decimal(1)]) for name in
                   ("resident_enterprises", "new_enterprises", "hightech_cultivated")}
@@ -213,10 +230,11 @@ def edge_profile(rng: random.Random, i: int, levels: dict[str, list[Decimal]], d
         if rng.random() < 0.6:
             incubator["recognition"] = {"level": rng.choice(list(INCUBATOR_LEVELS)), "year": rng.randint(2017, 2024)}
         profile["incubator"] = incubator
-    if rng.random() < 0.2:
-        profile["talent_projects"] = [
-            {"programme": rng.choice([*TALENT_PROGRAMMES, "省级人才计划"]), "year": rng.randint(2017, 2024)}
-            for _ in range(rng.randint(1, 2))]
+    if rng.random() < 0.2:  # leaders: missing, or one person on two projects (counted once)
+        profile["talent_projects"] = _unique([
+            {"programme": rng.choice([*TALENT_PROGRAMMES, "省级人才计划"]), "year": rng.randint(2017, 2024),
+             **({"leader": rng.choice(["负责人甲", "负责人乙"])} if rng.random() < 0.8 else {})}
+            for _ in range(rng.randint(1, 3))])
     if rng.random() < 0.25:
         projects = []
         for k in range(rng.randint(1, 2)):
@@ -233,13 +251,22 @@ def edge_profile(rng: random.Random, i: int, levels: dict[str, list[Decimal]], d
             projects.append(project)
         profile["tech_upgrade_projects"] = projects
     if rng.random() < 0.15:
-        profile["park_rating"] = {"stars": rng.randint(1, 5), "year": rng.randint(2017, 2024)}
+        profile["park_rating"] = {"stars": rng.randint(1, 5), "year": rng.randint(2017, 2024),
+                                  **({"park_kind": rng.choice(list(PARK_KINDS))} if rng.random() < 0.7 else {})}
     pick = rng.random()
     if pick < 0.15:
         profile["industry_tags"] = []
     elif pick < 0.4:
         profile["industry_tags"] = rng.sample(list(INDUSTRY_TAGS), rng.randint(1, 2))
     return profile
+
+
+def _unique(items: list[dict]) -> list[dict]:
+    """Entries drawn twice kept once (the profile refuses a repeated entry: it would count twice)."""
+    seen: dict[str, dict] = {}
+    for item in items:
+        seen.setdefault(repr(sorted(item.items())), item)
+    return list(seen.values())
 
 
 def edge_profiles(n: int, ruleset, seed: int = 20261202) -> list[Profile]:

@@ -1,81 +1,92 @@
 """The 政策测算 (policy screening) page: an official screens a whole population at once.
 
-Upload a population file (the layout of ``subsidy screen``) or generate a realistic one;
-see the totals by rule, year and district as charts and tables; filter; open one company
-with the interactive engine (its findings with reasons); download the push list and a 公示
-list; compare the totals under a changed reading side by side.
+Upload a population file (the layout of ``subsidy screen``) or generate a realistic one; see
+the totals by rule, year and district as charts and tables; filter; open one company with
+the interactive engine (its findings with reasons); download the push list and a 公示 list;
+compare the totals under a changed reading or a changed rule file side by side.
 
-The page only arranges things: screening is :mod:`subsidy.columnar.screen` (the same as the
-command line), a company's reasons come from :func:`subsidy.evaluate.evaluate`.
+For officials only (:func:`subsidy.ui.signin.require_role`, as the 审核 page): a population
+is many companies' figures. The page only arranges things: screening is
+:mod:`subsidy.columnar.screen` (the same as the command line), a company's reasons come from
+:func:`subsidy.evaluate.evaluate`. Text from the file (names, codes, cells) is shown as text,
+never as Markdown; failures are said in words, the details go to the log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import altair as alt
-import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 from subsidy import vocab
-from subsidy.columnar.output import OutputError, write_table
-from subsidy.columnar.screen import (
-    PUSH_HEADER,
-    SUMMARY_HEADER,
-    Screened,
-    company_ids,
-    from_file,
-    push_table,
-    summary_table,
-    tables_for,
-)
 from subsidy.evaluate import default_rules, evaluate
-from subsidy.impact import population_impact
 from subsidy.money import format_wan
-from subsidy.population import PopulationError
-from subsidy.population_sample import sample_population
+from subsidy.population_files import PopulationError
 from subsidy.ruleset import RuleSet
 from subsidy.ui.check_page import interpretation_panel, ruleset_for
 from subsidy.ui.i18n import md
 from subsidy.ui.results import render_finding
+from subsidy.ui.signin import banner, require_role
 
 log = logging.getLogger("subsidy.ui.screening")
 
-MAX_PAGE_UPLOAD = 200 * 1024 * 1024
-MAX_SAMPLE = 200_000
-SCREENED, FINDINGS, SOURCE, READINGS = "screening.screened", "screening.findings", "screening.source", "screening.readings"
+ROLES_ALLOWED = ("clerk", "reviewer")
+"""Who may screen: the district's clerks and reviewers (as on the 审核 page)."""
+MAX_PAGE_BYTES = 200 * 1024 * 1024
+"""The page's own ceiling; the server's upload limit (``server.maxUploadSize``) is usually lower
+and is the one the page states."""
+MAX_SAMPLE = 100_000
+PAGE_CHUNK = 10_000
+"""Companies per chunk on the page, so the progress bar moves."""
+MAX_RULE_FILE = 1024 * 1024
+SCREENED, FINDINGS, SOURCE, READINGS = ("screening.screened", "screening.findings", "screening.source",
+                                         "screening.readings")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("政策测算：全部企业对照全部条款", "Policy screening: every company against every clause"),
-    "intro": ("上传企业年度数据（与 subsidy screen 相同的格式：每家企业每年一行），或生成一份测算样本；"
+    "intro": ("上传企业年度数据（与 subsidy screen 相同的格式：每家企业每年一行，列名为企业档案字段名），或生成一份测算样本；"
               "查看按条款、年度、区汇总的结果，打开单个企业查看理由，下载免申即享推送清单和公示清单。金额单位万元。",
-              "Upload company-year data (the layout of subsidy screen: one row per company and year) or "
-              "generate a sample; see totals by clause, year and district, open one company with its reasons, "
-              "download the push list and the public-notice list. Amounts in 万元."),
+              "Upload company-year data (the layout of subsidy screen: one row per company and year, columns named "
+              "as the profile's fields) or generate a sample; see totals by clause, year and district, open one "
+              "company with its reasons, download the push list and the public-notice list. Amounts in 万元."),
     "source": ("数据来源", "Data"),
     "upload_choice": ("上传文件", "Upload a file"),
     "sample_choice": ("生成测算样本", "Generate a sample"),
-    "upload": ("企业年度数据（.parquet、.csv、.xlsx，不超过 {mb} MB）", "Company-year data (.parquet, .csv, .xlsx, at most {mb} MB)"),
+    "upload": ("企业年度数据（.parquet、.csv UTF-8、.xlsx，不超过 {mb} MB；更大的文件请用命令 subsidy screen）",
+               "Company-year data (.parquet, .csv UTF-8, .xlsx, at most {mb} MB; use the subsidy screen command "
+               "for larger files)"),
     "n": ("样本企业数", "Companies in the sample"),
     "seed": ("随机种子", "Seed"),
     "run": ("开始测算", "Screen"),
     "no_file": ("请先上传文件。", "Upload a file first."),
     "refused": ("文件无法测算：", "The file cannot be screened:"),
-    "too_large": ("文件过大（上限 {mb} MB）；更大的数据请用命令 subsidy screen。",
-                  "File too large (limit {mb} MB); use the subsidy screen command for larger data."),
-    "row_errors": ("{n} 处数据错误，相关行已跳过（未按0计算）：", "{n} problems; those rows were skipped (never read as zero):"),
+    "too_large": ("文件过大（{size} MB，上限 {mb} MB）；更大的数据请用命令 subsidy screen。",
+                  "File too large ({size} MB, the limit is {mb} MB); use the subsidy screen command for larger data."),
+    "failed": ("测算未能完成，请稍后重试；问题已记入日志。", "The screening could not be completed; try again later. "
+               "The problem was logged."),
+    "stage_read": ("读取与校验…", "Reading and checking…"),
+    "stage_screen": ("测算中：{done:,} / {total:,} 家企业", "Screening: {done:,} / {total:,} companies"),
+    "stage_done": ("测算完成", "Done"),
+    "row_errors": ("{n:,} 处数据错误，相关行或企业已跳过（未按0计算）", "{n:,} problems; those rows or companies were "
+                   "skipped (never read as zero)"),
+    "rows": ("{n:,} 行", "{n:,} rows"),
     "companies": ("企业数", "Companies"),
     "eligible": ("可获得（家次）", "Eligible (awards)"),
     "eligible_wan": ("可获得金额", "Eligible amount"),
     "needs_info": ("待补充信息（家次）", "Needs information"),
     "by_rule": ("按条款的可获得金额", "Eligible amount by clause"),
     "by_district": ("按区的可获得金额", "Eligible amount by district"),
+    "by_year": ("按年度的可获得金额", "Eligible amount by year"),
     "summary": ("汇总（预算测算）", "Summary (budget forecast)"),
+    "all": ("全部", "All"),
+    "choose": ("请选择", "Choose"),
     "filter_rule": ("条款", "Clause"),
     "filter_year": ("年度", "Year"),
     "filter_district": ("区", "District"),
@@ -83,17 +94,42 @@ TEXT: dict[str, tuple[str, str]] = {
     "search": ("统一社会信用代码或企业名称", "Credit code or company name"),
     "pick": ("选择企业", "Choose the company"),
     "none_found": ("没有找到该企业。", "No such company."),
+    "no_findings": ("该企业没有适用的条款。", "No clause applies to this company."),
     "downloads": ("下载", "Downloads"),
     "push": ("免申即享推送清单（Excel）", "Push list (Excel)"),
     "notice": ("公示清单（Excel）", "Public-notice list (Excel)"),
     "notice_dates": ("公示期", "Notice period"),
-    "compare": ("对比其他解释", "Compare another reading"),
+    "too_many_rows": ("清单超过 Excel 的行数上限，请用命令 subsidy screen 输出 CSV 或 Parquet。",
+                      "The list exceeds Excel's row limit: use the subsidy screen command for CSV or Parquet."),
+    "compare": ("对比：换一种解释或换一个规则文件", "Compare: another reading or a changed rule file"),
     "compare_pick": ("切换以下解释后重新测算", "Screen again with these readings flipped"),
+    "compare_file": ("或上传修改后的规则文件（.yaml，替换 rules/ 中的同名文件，不超过 1 MB）",
+                     "or upload a changed rule file (.yaml, replaces the file of that name in rules/, at most 1 MB)"),
     "compare_run": ("对比", "Compare"),
-    "before": ("当前解释", "Current readings"),
-    "after": ("切换后", "Flipped"),
-    "changed": ("结论变化的企业", "Companies whose answer changes"),
-    "sign_in": ("本页面仅限经办人员使用。", "This page is for officials."),
+    "rule_refused": ("规则文件无效：", "The rule file is refused:"),
+    "before": ("当前规则", "Current rules"),
+    "after": ("修改后", "Changed"),
+    "changed": ("按条款、年度、区：结论变化的企业与金额变化", "By clause, year and district: companies whose answer "
+                "changes and the money moved"),
+    "changes": ("获益或受损的企业（金额变化最大的在前，最多 500 家）", "Companies gaining or losing (largest change "
+                "first, at most 500)"),
+}
+
+LEVELS: dict[str, tuple[str, str]] = {"city": ("市级", "City"), "district": ("区级", "District"),
+                                      "zone": ("功能区", "Zone")}
+IMPACT_COLUMNS: dict[str, tuple[str, str]] = {
+    "rule_id": ("规则编号", "Rule"), "year": ("年度", "Year"), "district": ("所在区", "District"),
+    "changed": ("结论变化（家）", "Changed"), "gained": ("获益（家）", "Gaining"), "lost": ("受损（家）", "Losing"),
+    "delta_wan": ("金额变化", "Money moved"), "name": ("企业名称", "Company"), "credit_code": ("统一社会信用代码", "Credit code"),
+    "before": ("修改前结论", "Before"), "after": ("修改后结论", "After"), "before_wan": ("修改前金额", "Amount before"),
+    "after_wan": ("修改后金额", "Amount after"),
+}
+SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
+    "rule_id": ("规则编号", "Rule"), "title": ("条款", "Clause"), "year": ("年度", "Year"),
+    "district": ("所在区", "District"), "level": ("层级", "Level"), "eligible": ("可获得（家次）", "Eligible"),
+    "eligible_wan": ("可获得金额", "Eligible amount"), "needs_info": ("待补充信息（家次）", "Needs information"),
+    "needs_info_wan": ("待补充信息的预计金额", "Provisional amount (needs information)"),
+    "not_eligible": ("不符合（家次）", "Not eligible"),
 }
 
 
@@ -102,27 +138,25 @@ def tr(key: str, lang: str, **values: Any) -> str:
     return (en if lang == "en" else zh).format(**values)
 
 
-def page_title(lang: str) -> str:
-    return "政策测算" if lang != "en" else "Policy screening"
-
-
-def require_sign_in(lang: str) -> bool:
-    """Where the page requires an official's sign-in: returns False (after saying why) when
-    the visitor may not use it. Officials' sign-in is not part of this page; until it is
-    connected here, every visitor may use the page."""
-    return True
+def upload_limit_bytes() -> int:
+    """The real upload limit: the server's ``maxUploadSize`` (MB), within the page's ceiling."""
+    try:
+        server_mb = int(st.get_option("server.maxUploadSize"))
+    except Exception:  # noqa: BLE001 — outside a server (tests)
+        server_mb = 200
+    return min(server_mb * 1024 * 1024, MAX_PAGE_BYTES)
 
 
 def render(lang: str) -> None:
-    if not require_sign_in(lang):
-        st.warning(tr("sign_in", lang))
+    user = require_role(ROLES_ALLOWED, lang)
+    if user is None:
         return
+    banner(user, lang)
     st.title(tr("title", lang))
     st.caption(tr("intro", lang))
     readings = _inputs(lang)
-    screened: Screened | None = st.session_state.get(SCREENED)
-    findings: pa.Table | None = st.session_state.get(FINDINGS)
-    if screened is None or findings is None:
+    screened = st.session_state.get(SCREENED)
+    if screened is None or st.session_state.get(FINDINGS) is None:
         return
     ruleset = ruleset_for(st.session_state.get(READINGS, readings))
     st.divider()
@@ -140,16 +174,17 @@ def render(lang: str) -> None:
 
 
 def _inputs(lang: str) -> tuple[tuple[str, str], ...]:
+    limit = upload_limit_bytes()
     with st.container(border=True):
         choice = st.radio(tr("source", lang), ["upload", "sample"], horizontal=True, key="screening.choice",
                           format_func=lambda c: tr(f"{c}_choice", lang))
         uploaded = None
         if choice == "upload":
-            uploaded = st.file_uploader(tr("upload", lang, mb=MAX_PAGE_UPLOAD >> 20),
-                                        type=["parquet", "csv", "xlsx"], key="screening.upload")
+            uploaded = st.file_uploader(tr("upload", lang, mb=limit >> 20), type=["parquet", "csv", "xlsx"],
+                                        key="screening.upload")
         else:
             left, right = st.columns(2)
-            left.number_input(tr("n", lang), min_value=100, max_value=MAX_SAMPLE, value=20_000, step=1000,
+            left.number_input(tr("n", lang), min_value=100, max_value=MAX_SAMPLE, value=5_000, step=1000,
                               key="screening.n")
             right.number_input(tr("seed", lang), min_value=0, max_value=2**31 - 1, value=20261202,
                                key="screening.seed")
@@ -161,33 +196,68 @@ def _inputs(lang: str) -> tuple[tuple[str, str], ...]:
 
 
 def _screen(choice: str, uploaded: Any, readings: tuple[tuple[str, str], ...], lang: str) -> None:
+    from subsidy.columnar.output import write_table
+    from subsidy.columnar.screen import from_file, tables_for
+    from subsidy.population_sample import sample_population
+
     ruleset = ruleset_for(readings)
+    limit = upload_limit_bytes()
+    bar = st.progress(0.0, text=tr("stage_read", lang))
     with tempfile.TemporaryDirectory() as tmp:
         if choice == "upload":
             if uploaded is None:
+                bar.empty()
                 st.warning(tr("no_file", lang), icon=":material/upload_file:")
                 return
-            if uploaded.size > MAX_PAGE_UPLOAD:
-                st.error(tr("too_large", lang, mb=MAX_PAGE_UPLOAD >> 20), icon=":material/block:")
+            if uploaded.size > limit:
+                bar.empty()
+                st.error(tr("too_large", lang, size=f"{uploaded.size / 1048576:.1f}", mb=limit >> 20),
+                         icon=":material/block:")
                 return
             suffix = Path(uploaded.name).suffix.lower()
-            path = Path(tmp) / f"population{suffix}"
+            path = Path(tmp) / f"population{suffix if suffix in ('.parquet', '.csv', '.xlsx') else '.bin'}"
             path.write_bytes(uploaded.getvalue())
             source = uploaded.name
         else:
-            n = int(st.session_state.get("screening.n", 20_000))
+            n = int(st.session_state.get("screening.n", 5_000))
             seed = int(st.session_state.get("screening.seed", 20261202))
             path = Path(tmp) / "population.parquet"
             write_table(sample_population(n, seed=seed), path)
-            source = f"sample n={n} seed={seed}"
-        with st.spinner("…"):
-            try:
-                screened = from_file(path, max_bytes=MAX_PAGE_UPLOAD, memory_limit="1GB")
-            except PopulationError as exc:
-                st.error(f"{tr('refused', lang)} {md(exc.en if lang == 'en' else exc.zh)}", icon=":material/block:")
-                return
-            findings = screened.findings(ruleset)
-            tables_for(screened, findings, ruleset)
+            source = f"sample n={n:,} seed={seed}"
+        old = st.session_state.pop(SCREENED, None)
+        st.session_state.pop(FINDINGS, None)
+        if old is not None:
+            old.con.close()
+        try:
+            screened = from_file(path, max_bytes=limit, memory_limit="1GB")
+        except PopulationError as exc:
+            bar.empty()
+            st.error(f"{tr('refused', lang)} {md(exc.message(lang))}", icon=":material/block:")
+            return
+        except Exception:  # noqa: BLE001 — the user gets words, the log the details
+            log.exception("population file could not be read")
+            bar.empty()
+            st.error(tr("failed", lang), icon=":material/report:")
+            return
+
+    seen = [0]
+
+    def step(done: int, total: int) -> None:
+        seen[0] += done
+        bar.progress(min(0.99, 0.1 + 0.9 * seen[0] / max(total, 1)),
+                     text=tr("stage_screen", lang, done=seen[0], total=total))
+
+    try:
+        bar.progress(0.1, text=tr("stage_screen", lang, done=0, total=screened.loaded.companies))
+        findings = screened.findings(ruleset, chunk=PAGE_CHUNK, progress=step)
+        tables_for(screened, findings, ruleset)
+    except Exception:  # noqa: BLE001
+        log.exception("screening failed")
+        bar.empty()
+        screened.con.close()
+        st.error(tr("failed", lang), icon=":material/report:")
+        return
+    bar.progress(1.0, text=tr("stage_done", lang))
     st.session_state[SCREENED] = screened
     st.session_state[FINDINGS] = findings
     st.session_state[SOURCE] = source
@@ -197,21 +267,22 @@ def _screen(choice: str, uploaded: Any, readings: tuple[tuple[str, str], ...], l
 # ------------------------------------------------------------------------------ results
 
 
-def _summary_frame(screened: Screened, lang: str) -> pd.DataFrame:
-    frame = summary_table(screened.con).to_pandas()
-    frame["district_label"] = [vocab.label(vocab.DISTRICTS, d, lang) for d in frame["district"]]
-    for col in ("eligible_wan", "needs_info_wan"):
-        frame[col] = frame[col].map(lambda v: float(v))  # for charts only; tables show exact text
-    return frame
+def _summary_rows(screened: Any, lang: str) -> list[dict[str, Any]]:
+    from subsidy.columnar.screen import summary_table
+
+    rows = summary_table(screened.con).to_pylist()
+    for row in rows:
+        row["district_label"] = vocab.label(vocab.DISTRICTS, row["district"], lang)
+    return rows
 
 
-def _totals(screened: Screened, lang: str) -> None:
+def _totals(screened: Any, lang: str) -> None:
     loaded = screened.loaded
-    st.caption(f"{st.session_state.get(SOURCE, '')} · {loaded.rows_used} rows")
-    if loaded.errors:
-        with st.expander(tr("row_errors", lang, n=len(loaded.errors)), expanded=False):
-            st.dataframe(pd.DataFrame([{"row": e.row, "column": e.column, "value": e.value,
-                                        "problem": e.en if lang == "en" else e.zh} for e in loaded.errors[:500]]),
+    st.caption(f"{md(st.session_state.get(SOURCE, ''))} · {tr('rows', lang, n=loaded.rows_used)}")
+    if loaded.error_count:
+        with st.expander(tr("row_errors", lang, n=loaded.error_count), expanded=False):
+            st.dataframe([{"row": e.row, "column": e.column, "value": e.value,
+                           "problem": e.en if lang == "en" else e.zh} for e in loaded.errors[:1000]],
                          hide_index=True, width="stretch")
     totals = screened.con.execute(
         "SELECT sum(CASE WHEN status = 'eligible' THEN n ELSE 0 END), "
@@ -220,82 +291,101 @@ def _totals(screened: Screened, lang: str) -> None:
     cols = st.columns(4)
     cols[0].metric(tr("companies", lang), f"{loaded.companies:,}")
     cols[1].metric(tr("eligible", lang), f"{int(totals[0] or 0):,}")
-    cols[2].metric(tr("eligible_wan", lang), format_wan(totals[1], lang))
+    cols[2].metric(tr("eligible_wan", lang), format_wan(Decimal(totals[1]).normalize(), lang))
     cols[3].metric(tr("needs_info", lang), f"{int(totals[2] or 0):,}")
 
 
-def _charts_and_table(screened: Screened, lang: str) -> None:
-    frame = _summary_frame(screened, lang)
+def _bar_chart(rows: list[dict[str, Any]], key: str, title: str) -> Any:
+    import altair as alt
+
+    totals: dict[str, float] = {}
+    for row in rows:
+        totals[str(row[key])] = totals.get(str(row[key]), 0.0) + float(row["eligible_wan"])
+    data = alt.Data(values=[{"label": k, "wan": v} for k, v in totals.items()])
+    return alt.Chart(data, title=title).mark_bar().encode(
+        x=alt.X("wan:Q", title="万元"), y=alt.Y("label:N", sort="-x", title=None),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("wan:Q", format=",.2f")])
+
+
+def _charts_and_table(screened: Any, lang: str) -> None:
+    rows = _summary_rows(screened, lang)
     f1, f2, f3 = st.columns(3)
-    rules = f1.multiselect(tr("filter_rule", lang), sorted(frame["rule_id"].unique()), key="screening.f_rule")
-    years = f2.multiselect(tr("filter_year", lang), sorted(frame["year"].unique()), key="screening.f_year")
-    districts = f3.multiselect(tr("filter_district", lang), sorted(frame["district_label"].unique()),
-                               key="screening.f_district")
-    shown = frame
-    if rules:
-        shown = shown[shown["rule_id"].isin(rules)]
-    if years:
-        shown = shown[shown["year"].isin(years)]
-    if districts:
-        shown = shown[shown["district_label"].isin(districts)]
+    every = tr("all", lang)
+    rules = f1.multiselect(tr("filter_rule", lang), sorted({r["rule_id"] for r in rows}), key="screening.f_rule",
+                           placeholder=every)
+    years = f2.multiselect(tr("filter_year", lang), sorted({r["year"] for r in rows}), key="screening.f_year",
+                           placeholder=every)
+    districts = f3.multiselect(tr("filter_district", lang), sorted({r["district_label"] for r in rows}),
+                               key="screening.f_district", placeholder=every)
+    shown = [r for r in rows if (not rules or r["rule_id"] in rules) and (not years or r["year"] in years)
+             and (not districts or r["district_label"] in districts)]
     left, right = st.columns(2)
-    by_rule = shown.groupby("title", as_index=False)["eligible_wan"].sum()
-    left.subheader(tr("by_rule", lang))
-    left.altair_chart(alt.Chart(by_rule).mark_bar().encode(
-        x=alt.X("eligible_wan:Q", title="万元"), y=alt.Y("title:N", sort="-x", title=None),
-        tooltip=["title", "eligible_wan"]), width="stretch")
-    by_district = shown.groupby("district_label", as_index=False)["eligible_wan"].sum()
-    right.subheader(tr("by_district", lang))
-    right.altair_chart(alt.Chart(by_district).mark_bar().encode(
-        x=alt.X("eligible_wan:Q", title="万元"), y=alt.Y("district_label:N", sort="-x", title=None),
-        tooltip=["district_label", "eligible_wan"]), width="stretch")
+    left.altair_chart(_bar_chart(shown, "title", tr("by_rule", lang)), width="stretch")
+    right.altair_chart(_bar_chart(shown, "district_label", tr("by_district", lang)), width="stretch")
+    st.altair_chart(_bar_chart(shown, "year", tr("by_year", lang)), width="stretch")
     st.subheader(tr("summary", lang))
-    shown = shown.sort_values(["eligible_wan", "rule_id", "year"], ascending=[False, True, True])
-    table = shown.drop(columns=["district"]).rename(columns={"district_label": "district"})
-    table["eligible_wan"] = [format_wan(v, lang) for v in shown["eligible_wan"].map(str).map(_dec)]
-    table["needs_info_wan"] = [format_wan(v, lang) for v in shown["needs_info_wan"].map(str).map(_dec)]
-    if lang != "en":
-        table = table.rename(columns=SUMMARY_HEADER)
+    shown.sort(key=lambda r: (-r["eligible_wan"], r["rule_id"], r["year"]))
+    index = 1 if lang == "en" else 0
+    table = [{SUMMARY_COLUMNS[k][index]: (format_wan(Decimal(r[k]).normalize(), lang) if k.endswith("_wan")
+                                          else r["district_label"] if k == "district"
+                                          else LEVELS.get(r[k], (r[k], r[k]))[index] if k == "level" else r[k])
+              for k in SUMMARY_COLUMNS} for r in shown]
     st.dataframe(table, hide_index=True, width="stretch", key="screening.summary")
 
 
-def _dec(text: str):
-    from decimal import Decimal
+def _xlsx(table: Any, header: dict[str, str]) -> bytes:
+    from subsidy.columnar.output import write_table
 
-    return Decimal(text)
-
-
-def _xlsx(table: pa.Table, header: dict[str, str]) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "list.xlsx"
         write_table(table, path, header)
         return path.read_bytes()
 
 
-def _downloads(screened: Screened, lang: str) -> None:
-    st.subheader(tr("downloads", lang))
+def notice_table(screened: Any, start: dt.date, end: dt.date) -> Any:
+    """The 公示 list: company, clause, the year's indicator figures, computed amount, dates."""
+    import pyarrow as pa
+
+    from subsidy.columnar.screen import FIGURES, push_table
+
     push = push_table(screened)
+    cols = ["name", "credit_code", "title", "section", "year", *FIGURES, "contribution_growth_pct", "amount_wan"]
+    notice = push.select([c for c in cols if c in push.column_names])
+    notice = notice.append_column("notice_start", pa.array([start.isoformat()] * notice.num_rows, pa.string()))
+    return notice.append_column("notice_end", pa.array([end.isoformat()] * notice.num_rows, pa.string()))
+
+
+def _downloads(screened: Any, lang: str) -> None:
+    from subsidy.columnar.output import OutputError
+    from subsidy.columnar.screen import PUSH_HEADER, push_table
+
+    st.subheader(tr("downloads", lang))
     today = dt.date.today()
     period = st.date_input(tr("notice_dates", lang), (today, today + dt.timedelta(days=6)), key="screening.period")
-    start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today, today + dt.timedelta(days=6)))
-    notice = push.select(["name", "credit_code", "title", "section", "year", "revenue_wan", "main_revenue_wan",
-                          "contribution_wan", "contribution_growth_pct", "amount_wan"])
-    notice = notice.append_column("notice_start", pa.array([start.isoformat()] * notice.num_rows, pa.string()))
-    notice = notice.append_column("notice_end", pa.array([end.isoformat()] * notice.num_rows, pa.string()))
+    start, end = period if isinstance(period, tuple) and len(period) == 2 else (today, today + dt.timedelta(days=6))
     header = {**PUSH_HEADER, "notice_start": "公示开始", "notice_end": "公示结束"}
+    stamp = today.strftime("%Y%m%d")
+
+    def push() -> bytes:
+        return _xlsx(push_table(screened), PUSH_HEADER)
+
+    def notice() -> bytes:
+        return _xlsx(notice_table(screened, start, end), header)
+
     left, right = st.columns(2)
     try:
-        left.download_button(tr("push", lang), _xlsx(push, PUSH_HEADER), file_name="免申即享推送清单.xlsx",
-                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                             on_click="ignore", icon=":material/download:", width="stretch")
-        right.download_button(tr("notice", lang), _xlsx(notice, header), file_name="公示清单.xlsx",
-                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                              on_click="ignore", icon=":material/campaign:", width="stretch")
-    except OutputError as exc:
-        st.warning(exc.en if lang == "en" else exc.zh)
+        left.download_button(tr("push", lang), push, file_name=f"免申即享推送清单-{stamp}.xlsx", mime=XLSX,
+                             on_click="ignore", icon=":material/download:", width="stretch", key="screening.dl_push")
+        right.download_button(tr("notice", lang), notice, file_name=f"公示清单-{stamp}.xlsx", mime=XLSX,
+                              on_click="ignore", icon=":material/campaign:", width="stretch",
+                              key="screening.dl_notice")
+    except OutputError:
+        st.warning(tr("too_many_rows", lang))
 
 
-def _drill_down(screened: Screened, ruleset: RuleSet, lang: str) -> None:
+def _drill_down(screened: Any, ruleset: RuleSet, lang: str) -> None:
+    from subsidy.columnar.screen import company_ids
+
     st.subheader(tr("drill", lang))
     text = st.text_input(tr("search", lang), key="screening.search", max_chars=100)
     if not text.strip():
@@ -304,39 +394,100 @@ def _drill_down(screened: Screened, ruleset: RuleSet, lang: str) -> None:
     if not found:
         st.info(tr("none_found", lang))
         return
-    labels = {cid: f"{name} · {code}" for cid, name, code in found}
+    labels = {cid: f"{name} · {code}" if code else name for cid, name, code in found}
     cid = st.selectbox(tr("pick", lang), list(labels), format_func=labels.get, key="screening.pick")
     profile = screened.profile(int(cid))
     report = evaluate(profile, rules=ruleset)
-    for finding in report.results:
-        if finding.status == "not_applicable":
-            continue
+    st.markdown(f"**{md(profile.name)}** · {md(vocab.label(vocab.DISTRICTS, profile.district, lang))} · "
+                f"{md(vocab.label(vocab.SECTORS, profile.sector, lang))}")
+    shown = [f for f in report.results if f.status != "not_applicable"]
+    if not shown:
+        st.info(tr("no_findings", lang))
+    for finding in shown:
         status = vocab.label(vocab.STATUSES, finding.status, lang)
         amount = f" · {format_wan(finding.amount_wan, lang)}" if finding.amount_wan is not None else ""
-        title = finding.title_en if lang == "en" else finding.title
-        with st.expander(f"{finding.year} · {title} · {status}{amount}"):
+        title = (finding.title_en or finding.title) if lang == "en" else finding.title
+        with st.expander(md(f"{finding.year} · {title} · {status}{amount}")):
             render_finding(finding, ruleset, report, lang)
 
 
-def _compare(screened: Screened, ruleset: RuleSet, lang: str) -> None:
+def _changed_rules(uploaded: Any, lang: str) -> RuleSet | None:
+    """rules/ with the uploaded YAML in place of its namesake; None (said on the page) when refused."""
+    from subsidy.ruleset import DEFAULT_RULES_DIR, RuleFileError, load_rules
+
+    name = Path(uploaded.name).name
+    if not name.endswith(".yaml") or uploaded.size > MAX_RULE_FILE or not name.isprintable():
+        st.error(f"{tr('rule_refused', lang)} .yaml ≤ 1 MB", icon=":material/block:")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "rules"
+        shutil.copytree(DEFAULT_RULES_DIR, folder)
+        (folder / name).write_bytes(uploaded.getvalue())
+        try:
+            return load_rules(folder)
+        except RuleFileError as exc:
+            st.error(f"{tr('rule_refused', lang)} {md(exc)}", icon=":material/block:")
+            return None
+
+
+def _compare(screened: Any, ruleset: RuleSet, lang: str) -> None:
+    from subsidy.columnar.screen import tables_for
+    from subsidy.impact import population_impact
+
     st.subheader(tr("compare", lang))
     base = default_rules()
-    flips = st.multiselect(tr("compare_pick", lang), sorted(base.interpretations), key="screening.flip")
-    if not st.button(tr("compare_run", lang), key="screening.compare", disabled=not flips):
+    flips = st.multiselect(tr("compare_pick", lang), sorted(base.interpretations), key="screening.flip",
+                           placeholder=tr("choose", lang))
+    rule_file = st.file_uploader(tr("compare_file", lang), type=["yaml"], key="screening.rule_file")
+    if not st.button(tr("compare_run", lang), key="screening.compare", disabled=not (flips or rule_file)):
         return
-    switched = {iid: "alternative" if ruleset.readings[iid] == "default" else "default" for iid in flips}
-    other = ruleset.with_switches({**ruleset.readings, **switched})
-    with st.spinner("…"):
-        result = population_impact(screened, ruleset, other)
-        tables_for(screened, st.session_state[FINDINGS], ruleset)  # the page's own result again
-    frame = result.by_rule.to_pandas()
+    other = ruleset
+    if rule_file is not None:
+        changed = _changed_rules(rule_file, lang)
+        if changed is None:
+            return
+        other = changed.with_switches({k: v for k, v in ruleset.readings.items() if k in changed.readings})
+    if flips:
+        switched = {iid: "alternative" if other.readings[iid] == "default" else "default"
+                    for iid in flips if iid in other.readings}
+        other = other.with_switches({**other.readings, **switched})
+    try:
+        with st.spinner(tr("stage_screen", lang, done=0, total=screened.loaded.companies)):
+            result = population_impact(screened, ruleset, other)
+            tables_for(screened, st.session_state[FINDINGS], ruleset)  # the page's own result again
+    except Exception:  # noqa: BLE001
+        log.exception("comparison failed")
+        st.error(tr("failed", lang), icon=":material/report:")
+        return
     left, right = st.columns(2)
     left.metric(tr("before", lang), format_wan(result.total_before, lang))
     right.metric(tr("after", lang), format_wan(result.total_after, lang),
                  delta=format_wan(result.total_after - result.total_before, lang))
-    if not frame.empty:
-        frame["delta_wan"] = [format_wan(_dec(str(v)), lang) for v in frame["delta_wan"]]
     st.caption(tr("changed", lang))
-    st.dataframe(frame, hide_index=True, width="stretch", key="screening.by_rule_changes")
-    changes = result.changes.slice(0, 500).to_pandas()
-    st.dataframe(changes, hide_index=True, width="stretch", key="screening.changes")
+    st.dataframe(_impact_rows(result.by_rule.to_pylist(), lang), hide_index=True, width="stretch",
+                 key="screening.by_rule_changes")
+    st.caption(tr("changes", lang))
+    st.dataframe(_impact_rows(result.changes.slice(0, 500).to_pylist(), lang), hide_index=True, width="stretch",
+                 key="screening.changes")
+
+
+def _status_words(text: str, lang: str) -> str:
+    """``eligible+needs_info`` → 可获得、需补充信息 (``not_applicable`` also for "no finding")."""
+    return "、".join(vocab.label(vocab.STATUSES, part, lang) for part in text.split("+"))
+
+
+def _impact_rows(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    index = 1 if lang == "en" else 0
+    out = []
+    for row in rows:
+        shown: dict[str, Any] = {}
+        for key, value in row.items():
+            if key == "district":
+                value = vocab.label(vocab.DISTRICTS, value, lang)
+            elif key.endswith("_wan"):
+                value = format_wan(Decimal(value).normalize(), lang)
+            elif key in ("before", "after"):
+                value = _status_words(value, lang)
+            shown[IMPACT_COLUMNS.get(key, (key, key))[index]] = value
+        out.append(shown)
+    return out
