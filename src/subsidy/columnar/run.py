@@ -39,7 +39,6 @@ def connect(memory_limit: str | None = "2GB", threads: int | None = None) -> duc
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE steps_k AS SELECT range AS k FROM range({STEP_LIMIT})")
     return con
 
 
@@ -48,6 +47,8 @@ def run_chunks(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, *, chunk: int =
                progress: Callable[[int, int], None] | None = None) -> Iterator[pa.Table]:
     """Findings of every company in ``all_facts_*`` tables, one Arrow table per chunk."""
     plan = plan_for(ruleset, keep_not_applicable)
+    if plan.uses_steps:  # the numbers a step ladder is unfolded on
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS steps_k AS SELECT range AS k FROM range({STEP_LIMIT})")
     companies = con.execute("SELECT count(*), COALESCE(max(cid) + 1, 0) FROM companies").fetchall()[0]
     top = int(companies[1])
     start = 0
