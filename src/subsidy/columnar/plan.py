@@ -34,7 +34,7 @@ from ..ruleset import Policy, Rule, RuleSet
 from .facts import history_fields, subject_columns
 from .sql import MONEY, Cols, and_cols, ident, money, quote
 
-FINDING_COLUMNS = ("cid", "rule_id", "rule_order", "year", "fid", "ord", "tier", "status", "amount_wan",
+FINDING_COLUMNS = ("cid", "rule_id", "rule_order", "year", "fid", "tier_rank", "tier", "status", "amount_wan",
                    "missing", "failing")
 
 STEP_LIMIT = 10_000
@@ -314,9 +314,9 @@ class _RulePlan:
         for other_id in sorted({t.matches for t in self.tiers if t.matches}):
             m = self.ctx.aw_index[other_id]
             joins.append(
-                f"LEFT JOIN (SELECT cid, fid, max_by(amount_wan, ord) AS a FROM r{m}_out WHERE status = 'eligible' "
+                f"LEFT JOIN (SELECT cid, fid, max_by(amount_wan, tier_rank) AS a FROM r{m}_out WHERE status = 'eligible' "
                 f"GROUP BY cid, fid) ma{m} ON ma{m}.cid = w.cid AND ma{m}.fid = w.fid "
-                f"LEFT JOIN (SELECT cid, fid, min_by(status, ord) AS s FROM r{m}_out GROUP BY cid, fid) ms{m} "
+                f"LEFT JOIN (SELECT cid, fid, min_by(status, tier_rank) AS s FROM r{m}_out GROUP BY cid, fid) ms{m} "
                 f"ON ms{m}.cid = w.cid AND ms{m}.fid = w.fid")
             cols += [f"ma{m}.a AS mt{m}_amount", f"ms{m}.s AS mt{m}_status"]
         return " ".join(joins), cols
@@ -343,7 +343,7 @@ class _RulePlan:
                 else:
                     source = f"{src} JOIN steps_k s ON s.k = w.s_high - 1"
                 parts.append(
-                    f"SELECT {cols}, {i} * 1000000 + (w.s_high - s.k) AS ord, {self._step_id(level)} AS tier, "
+                    f"SELECT {cols}, {i} * 1000000 + (w.s_high - s.k) AS tier_rank, {self._step_id(level)} AS tier, "
                     f"{quote(self.rule.id + '#')} || {self._step_id(level)} AS scope_tier, 'eligible' AS status, "
                     f"{money(rule.repeat.amount_wan)} AS amount, w.year + {rule.year_offset} AS pay_year, "
                     f"CAST(NULL AS STRING) AS missing, CAST(NULL AS STRING) AS failing {source} WHERE {pick}")
@@ -363,7 +363,7 @@ class _RulePlan:
             missing = f"CASE WHEN {amount} IS NULL THEN {quote(rule.award.field or tier.matches or '')} END"
             tid = "CAST(NULL AS STRING)" if tier.id == "-" else quote(tier.id)
             parts.append(
-                f"SELECT {cols}, {i} * 1000000 AS ord, {tid} AS tier, {quote(self.rule.id + '#' + tier.id)} AS scope_tier, "
+                f"SELECT {cols}, {i} * 1000000 AS tier_rank, {tid} AS tier, {quote(self.rule.id + '#' + tier.id)} AS scope_tier, "
                 f"{status} AS status, {amount} AS amount, w.year + {self._offset(tier)} AS pay_year, "
                 f"{missing} AS missing, CAST(NULL AS STRING) AS failing {src} WHERE {pick}")
         # needs information: the unknown tiers (all of them under collect, else the first)
@@ -372,7 +372,7 @@ class _RulePlan:
             conds = [*rule.select, *rule.conditions, *self.tiers[i].conditions]
             pick = f"{inside} AND w.ft IS NULL AND w.t{i} IS NULL" + ("" if collect else f" AND w.fu = {i}")
             parts.append(
-                f"SELECT {cols}, {i} * 1000000 AS ord, {tid} AS tier, CAST(NULL AS STRING) AS scope_tier, "
+                f"SELECT {cols}, {i} * 1000000 AS tier_rank, {tid} AS tier, CAST(NULL AS STRING) AS scope_tier, "
                 f"'needs_info' AS status, {amount} AS amount, "
                 f"w.year + {offset} AS pay_year, {_first(conds, ctx, 'NULL')} AS missing, "
                 f"CAST(NULL AS STRING) AS failing {src} WHERE {pick}")
@@ -382,13 +382,13 @@ class _RulePlan:
             f"WHEN {i} THEN {_first([*rule.conditions, *t.conditions], ctx, 'FALSE')}"
             for i, t in enumerate(self.tiers)) + " END")
         parts.append(
-            f"SELECT {cols}, 0 AS ord, CASE WHEN w.c_t = FALSE THEN CAST(NULL AS STRING) ELSE {near_tier} END AS tier, "
+            f"SELECT {cols}, 0 AS tier_rank, CASE WHEN w.c_t = FALSE THEN CAST(NULL AS STRING) ELSE {near_tier} END AS tier, "
             f"CAST(NULL AS STRING) AS scope_tier, 'not_eligible' AS status, CAST(NULL AS {MONEY}) AS amount, "
             f"w.year + {rule.year_offset} AS pay_year, CAST(NULL AS STRING) AS missing, {near_fail} AS failing "
             f"{src} WHERE {inside} AND w.ft IS NULL AND w.fu IS NULL")
         if self.keep_na:
             parts.append(
-                f"SELECT {cols}, 0 AS ord, CAST(NULL AS STRING) AS tier, CAST(NULL AS STRING) AS scope_tier, "
+                f"SELECT {cols}, 0 AS tier_rank, CAST(NULL AS STRING) AS tier, CAST(NULL AS STRING) AS scope_tier, "
                 f"'not_applicable' AS status, CAST(NULL AS {MONEY}) AS amount, w.year + {rule.year_offset} AS pay_year, "
                 f"CAST(NULL AS STRING) AS missing, CASE WHEN NOT w._area THEN 'area' ELSE 'window' END AS failing "
                 f"{src} WHERE NOT ({inside})")
@@ -427,7 +427,7 @@ class _RulePlan:
         used = "pr.scope IS NOT NULL" if prior else "FALSE"
         once = f"(s.nth > 1 OR {used})"
         numbered = (f"SELECT d.*, {scope} AS scope, ROW_NUMBER() OVER (PARTITION BY cid, {scope} "
-                    f"ORDER BY year, fid, ord) AS nth FROM r{n}_dec d WHERE status = 'eligible' AND {scope} IS NOT NULL")
+                    f"ORDER BY year, fid, tier_rank) AS nth FROM r{n}_dec d WHERE status = 'eligible' AND {scope} IS NOT NULL")
         rest = (f"SELECT d.*, {scope} AS scope, 1 AS nth FROM r{n}_dec d "
                 f"WHERE NOT (status = 'eligible' AND {scope} IS NOT NULL)")
         if rule.once == "none":
@@ -435,7 +435,7 @@ class _RulePlan:
         source = rest if numbered is None else f"{numbered} UNION ALL {rest}"
         return (
             f"WITH s AS ({source}) "
-            f"SELECT s.cid, {quote(rule.id)} AS rule_id, {n} AS rule_order, s.pay_year AS year, s.fid, s.ord, s.tier, "
+            f"SELECT s.cid, {quote(rule.id)} AS rule_id, {n} AS rule_order, s.pay_year AS year, s.fid, s.tier_rank, s.tier, "
             f"CASE WHEN s.status = 'eligible' AND {once} THEN 'not_eligible' ELSE s.status END AS status, "
             f"CASE WHEN s.status = 'eligible' AND {once} THEN NULL ELSE s.amount END AS amount_wan, "
             f"s.missing, CASE WHEN s.status = 'eligible' AND {once} THEN 'once' ELSE s.failing END "
@@ -497,7 +497,7 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
             f"WHERE status = 'eligible' AND rule_id IN {members} GROUP BY cid, {key}, rule_id), "
             f"r AS (SELECT cid, gkey, rule_id, ROW_NUMBER() OVER (PARTITION BY cid, gkey ORDER BY tot DESC, gorder) AS rk "
             f"FROM m) "
-            f"SELECT x.cid, x.rule_id, x.rule_order, x.year, x.fid, x.ord, x.tier, "
+            f"SELECT x.cid, x.rule_id, x.rule_order, x.year, x.fid, x.tier_rank, x.tier, "
             f"CASE WHEN r.rk > 1 THEN 'not_eligible' ELSE x.status END AS status, "
             f"CASE WHEN r.rk > 1 THEN NULL ELSE x.amount_wan END AS amount_wan, x.missing, "
             f"CASE WHEN r.rk > 1 THEN {quote('group:' + group.id)} ELSE x.failing END AS failing "
