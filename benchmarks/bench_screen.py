@@ -49,8 +49,9 @@ def _levels(rules) -> tuple[list[tuple[float, float]], list[float]]:
             elif getattr(cond, "field", None) == "contribution_wan":
                 contribution = parse_money(cond.value)
         qk.append((float(revenue), float(contribution)))
-    city = [float(parse_money(tier.conditions[0].value))
-            for tier in rules.rules["wqb.industrial_revenue_milestone"].all_tiers()]
+    city = [float(parse_money(tier.conditions[0].value))  # the listed levels (the step ladder has none)
+            for tier in rules.rules["wqb.industrial_revenue_milestone"].all_tiers()
+            if getattr(tier.conditions[0], "value", None) is not None]
     return qk, city
 
 
