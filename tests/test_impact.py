@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plan_support import needs_plan, use_interactive_stand_in
-
 from subsidy.evaluate import default_rules
 from subsidy.impact import compare
 from subsidy.sample import sample_profiles
@@ -33,7 +31,6 @@ def test_highest_only_reading_lowers_the_city_ladder_total():
     assert untouched.changed == 0
 
 
-@needs_plan
 def test_population_impact_moves_the_same_money_as_the_interactive_comparison():
     from subsidy.columnar.screen import from_profiles
     from subsidy.impact import population_impact
@@ -55,7 +52,6 @@ def test_population_impact_moves_the_same_money_as_the_interactive_comparison():
     assert lost and all(r["delta_wan"] <= 0 for r in lost)
 
 
-@needs_plan
 def test_population_impact_ignores_rows_that_only_become_not_applicable():
     """A shorter window turns not-eligible rows into not-applicable ones: no change that matters."""
     from subsidy.columnar.screen import from_profiles
@@ -73,12 +69,11 @@ def test_population_impact_ignores_rows_that_only_become_not_applicable():
         assert tokens & {"eligible", "needs_info"}, row
 
 
-def test_population_impact_tallies_by_rule_year_and_district_with_the_stand_in(monkeypatch):
-    """The comparison around the plan, with the interactive engine standing in for it."""
+def test_population_impact_tallies_by_rule_year_and_district():
+    """The comparison of two rule sets' findings over one population."""
     from subsidy.columnar.screen import from_profiles
     from subsidy.impact import population_impact
 
-    use_interactive_stand_in(monkeypatch)
     rules = default_rules()
     flipped = rules.with_switches({"INTERP-WQB-1": "alternative"})
     profiles = sample_profiles(120, seed=20261123)
@@ -100,7 +95,6 @@ def test_population_impact_tallies_by_rule_year_and_district_with_the_stand_in(m
     assert same.changes.num_rows == 0 and same.by_rule.num_rows == 0
 
 
-@needs_plan
 def test_cli_impact_over_a_population_file(tmp_path):
     from subsidy.columnar.output import write_table
     from subsidy.population import profile_rows, rows_table

@@ -13,7 +13,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
-from plan_support import needs_plan
 
 from subsidy.columnar.output import write_table
 from subsidy.columnar.screen import screen_file
@@ -46,7 +45,6 @@ def write_csv(path: Path, rows: list[dict], encoding: str = "utf-8", columns=COL
     return path
 
 
-@needs_plan
 def test_the_example_screens_like_the_interactive_engine(tmp_path, example):
     source = write_csv(tmp_path / "pop.csv", profile_rows(example))
     out = tmp_path / "findings.parquet"
@@ -75,7 +73,6 @@ def test_the_example_screens_like_the_interactive_engine(tmp_path, example):
     assert total == sum(w[3] for w in want if w[2] == "eligible" and w[3] is not None)
 
 
-@needs_plan
 def test_awards_already_in_the_register_are_not_pushed(tmp_path, example):
     source = write_csv(tmp_path / "pop.csv", profile_rows(example))
     url = f"sqlite:///{tmp_path / 'register.sqlite'}"
@@ -137,7 +134,6 @@ def test_screen_help_documents_the_layout():
         assert column in text, column
 
 
-@needs_plan
 def test_cli_screen_writes_findings_push_list_and_summary(tmp_path, example):
     source = tmp_path / "pop.parquet"
     write_table(rows_table(profile_rows(example)), source)
@@ -151,7 +147,6 @@ def test_cli_screen_writes_findings_push_list_and_summary(tmp_path, example):
     assert not list(tmp_path.glob("*.part"))
 
 
-@needs_plan
 def test_a_failed_write_leaves_no_file(tmp_path, example, monkeypatch):
     import subsidy.columnar.output as output
 
@@ -173,7 +168,6 @@ def test_a_failed_write_leaves_no_file(tmp_path, example, monkeypatch):
     assert os.listdir(tmp_path) == ["pop.csv"]
 
 
-@needs_plan
 def test_row_errors_are_written_whole_with_the_findings(tmp_path):
     rows = [_base_row(year="2019"), _base_row(year="2020", revenue_wan="abc")]
     source = write_csv(tmp_path / "pop.csv", rows)
@@ -181,20 +175,16 @@ def test_row_errors_are_written_whole_with_the_findings(tmp_path):
     assert done.returncode == 0, done.stderr
     with (tmp_path / "f.errors.csv").open(encoding="utf-8-sig") as handle:
         errors = list(csv.DictReader(handle))
-    assert errors[0]["行号"] == "3" and errors[0]["列"] == "revenue_wan"
-    assert errors[0]["问题"] and errors[0]["problem"]
+    # CSV keeps the machine column names (as the findings do); xlsx heads them in Chinese.
+    assert errors[0]["row"] == "3" and errors[0]["column"] == "revenue_wan"
+    assert "营业收入" in errors[0]["problem"] and "operating revenue" in errors[0]["problem_en"]
     assert "第 3 行" in done.stderr and "row 3" in done.stderr
 
 
 # ------------------------------------------------------------------ the pipeline around the plan
-# With the interactive engine standing in for the compiled plan (tests/plan_support.py): the
-# outputs, the push list, the register and the summary are tested whatever the plan's state.
 
 
-def test_pipeline_outputs_with_the_interactive_stand_in(tmp_path, example, monkeypatch):
-    from plan_support import use_interactive_stand_in
-
-    use_interactive_stand_in(monkeypatch)
+def test_pipeline_outputs(tmp_path, example):
     others = sample_profiles(30, seed=3)
     source = write_csv(tmp_path / "pop.csv", [r for p in [example, *others] for r in profile_rows(p)])
     steps = []
@@ -223,10 +213,7 @@ def test_pipeline_outputs_with_the_interactive_stand_in(tmp_path, example, monke
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_register_claims_are_not_pushed_with_the_interactive_stand_in(tmp_path, example, monkeypatch):
-    from plan_support import use_interactive_stand_in
-
-    use_interactive_stand_in(monkeypatch)
+def test_register_claims_are_not_pushed_by_the_pipeline(tmp_path, example):
     source = write_csv(tmp_path / "pop.csv", profile_rows(example))
     url = f"sqlite:///{tmp_path / 'register.sqlite'}"
     register = Register(url)
@@ -249,10 +236,7 @@ def test_register_claims_are_not_pushed_with_the_interactive_stand_in(tmp_path, 
     assert not [p for p in push if p["rule_id"] == "qk.revenue_milestone" and p["year"] == "2020"]
 
 
-def test_row_errors_file_with_the_interactive_stand_in(tmp_path, monkeypatch):
-    from plan_support import use_interactive_stand_in
-
-    use_interactive_stand_in(monkeypatch)
+def test_row_errors_file(tmp_path):
     rows = [_base_row(year="2019"), _base_row(year="2020", revenue_wan="abc")]
     source = write_csv(tmp_path / "pop.csv", rows)
     result = screen_file(source, tmp_path / "f.csv", default_rules(), errors_path=tmp_path / "f.errors.xlsx")

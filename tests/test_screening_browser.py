@@ -2,10 +2,6 @@
 file, read the totals and charts, open one company with its reasons, download the push and 公示
 lists (they open in Excel), compare a changed reading; a bad file is refused in words.
 Screenshots go to artifacts/.
-
-While the compiled plan is being ported (tests/plan_support.py), the app runs with the
-interactive engine standing in for it (tests/apps/screening_stand_in.py); everything else is
-the real app.
 """
 
 from __future__ import annotations
@@ -27,7 +23,6 @@ from browser_support import (
     wait_for_app,
 )
 from openpyxl import load_workbook
-from plan_support import PLAN_PROBLEM
 from register_support import PASSWORD, staff
 
 from subsidy.accounts import Accounts
@@ -41,7 +36,7 @@ from subsidy.sample import sample_profiles
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = browser_skip_reason()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(SKIP is not None, reason=SKIP or "")]
-APP = "app.py" if PLAN_PROBLEM is None else "tests/apps/screening_stand_in.py"
+APP = "app.py"
 
 TRADING = load_profile((ROOT / "examples" / "qiaokou-trading-group.json").read_bytes())
 

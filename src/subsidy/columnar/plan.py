@@ -268,7 +268,7 @@ class _RulePlan:
             cols = ["t_any"] + [f"t{i}" for i in range(width)]
             projected += [f"aw{m}.{c} AS aw{m}_{c}" for c in cols]
             joins.append(f"LEFT JOIN aw{m} ON aw{m}.cid = f.cid AND aw{m}.year = f.year")
-        base = ((
+        base = (
             f"SELECT b.*, {area_sql(self.policy)} AS _area, {window_sql(self.policy)} AS _win, "
             f"{before_sql(rule, self.policy)} AS _before{''.join(f', {v} AS {k}' for k, v in ctx.columns.items())} "
             f"FROM (SELECT f.*{''.join(', ' + p for p in projected)} "
@@ -276,7 +276,7 @@ class _RulePlan:
             # Facts outside the area or window are only kept where a finding or a count needs
             # them: most of a city is outside a district's rules.
             + ("" if self.keep_na else
-               f" AND (({area_sql(self.policy)} AND {window_sql(self.policy)}) OR {before_sql(rule, self.policy)})")))
+               f" AND (({area_sql(self.policy)} AND {window_sql(self.policy)}) OR {before_sql(rule, self.policy)})"))
 
         # 2. wide: one row per fact, every tier's truth and nearness
         count = len(self.tiers)
