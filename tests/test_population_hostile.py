@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from subsidy import vocab
+from subsidy.edge_profiles import edge_profiles
 from subsidy.evaluate import default_rules
 from subsidy.population import (
     COLUMNS,
@@ -30,7 +31,6 @@ from subsidy.population import (
     rows_table,
 )
 from subsidy.profile import ProfileError, load_profile, parse_profile
-from subsidy.sample import edge_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
