@@ -26,7 +26,7 @@ import streamlit as st
 
 from subsidy import vocab
 from subsidy.evaluate import default_rules, evaluate
-from subsidy.money import format_wan
+from subsidy.money_display import wan_short as format_wan
 from subsidy.population_files import PopulationError
 from subsidy.ruleset import RuleSet
 from subsidy.ui.check_page import interpretation_panel, ruleset_for
@@ -55,7 +55,7 @@ TEXT: dict[str, tuple[str, str]] = {
               "查看按条款、年度、区汇总的结果，打开单个企业查看理由，下载免申即享推送清单和公示清单。金额单位万元。",
               "Upload company-year data (the layout of subsidy screen: one row per company and year, columns named "
               "as the profile's fields) or generate a sample; see totals by clause, year and district, open one "
-              "company with its reasons, download the push list and the public-notice list. Amounts in 万元."),
+              "company with its reasons, download the push list and the public-notice list. Amounts in RMB 10k."),
     "source": ("数据来源", "Data"),
     "upload_choice": ("上传文件", "Upload a file"),
     "sample_choice": ("生成测算样本", "Generate a sample"),
@@ -295,15 +295,15 @@ def _totals(screened: Any, lang: str) -> None:
     cols[3].metric(tr("needs_info", lang), f"{int(totals[2] or 0):,}")
 
 
-def _bar_chart(rows: list[dict[str, Any]], key: str, title: str) -> Any:
+def _bar_chart(rows: list[dict[str, Any]], key: str, title: str, lang: str = "zh") -> Any:
     import altair as alt
 
-    totals: dict[str, float] = {}
-    for row in rows:
-        totals[str(row[key])] = totals.get(str(row[key]), 0.0) + float(row["eligible_wan"])
-    data = alt.Data(values=[{"label": k, "wan": v} for k, v in totals.items()])
+    totals: dict[str, Decimal] = {}
+    for row in rows:  # summed exactly; a float only for the chart's bar length
+        totals[str(row[key])] = totals.get(str(row[key]), Decimal(0)) + Decimal(row["eligible_wan"] or 0)
+    data = alt.Data(values=[{"label": k, "wan": float(v)} for k, v in totals.items()])
     return alt.Chart(data, title=title).mark_bar().encode(
-        x=alt.X("wan:Q", title="万元"), y=alt.Y("label:N", sort="-x", title=None),
+        x=alt.X("wan:Q", title="万元" if lang != "en" else "RMB 10k"), y=alt.Y("label:N", sort="-x", title=None),
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("wan:Q", format=",.2f")])
 
 
@@ -320,9 +320,9 @@ def _charts_and_table(screened: Any, lang: str) -> None:
     shown = [r for r in rows if (not rules or r["rule_id"] in rules) and (not years or r["year"] in years)
              and (not districts or r["district_label"] in districts)]
     left, right = st.columns(2)
-    left.altair_chart(_bar_chart(shown, "title", tr("by_rule", lang)), width="stretch")
-    right.altair_chart(_bar_chart(shown, "district_label", tr("by_district", lang)), width="stretch")
-    st.altair_chart(_bar_chart(shown, "year", tr("by_year", lang)), width="stretch")
+    left.altair_chart(_bar_chart(shown, "title", tr("by_rule", lang), lang), width="stretch")
+    right.altair_chart(_bar_chart(shown, "district_label", tr("by_district", lang), lang), width="stretch")
+    st.altair_chart(_bar_chart(shown, "year", tr("by_year", lang), lang), width="stretch")
     st.subheader(tr("summary", lang))
     shown.sort(key=lambda r: (-r["eligible_wan"], r["rule_id"], r["year"]))
     index = 1 if lang == "en" else 0
