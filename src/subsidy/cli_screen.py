@@ -22,7 +22,7 @@ from .money import format_wan_both
 MAX_SAMPLE = 5_000_000
 
 LAYOUT_HELP = (
-    "人口文件 / population file (.parquet, .csv UTF-8, .xlsx): 每家企业每年一行 / one row per company and "
+    "企业年度数据文件 / population file (.parquet, .csv UTF-8, .xlsx): 每家企业每年一行 / one row per company and "
     "year. 列名即企业档案字段名 / columns are the profile's field names: 必填 required name, district, sector, "
     "year; 年度指标 yearly figures {years}; 企业层面（每行重复或只填一行）company-level (repeated, or on one "
     "row): credit_code, {company}; JSON 文本 JSON text cells: {json}. 空白 = 缺失，不按0计算 / blank = "
@@ -91,7 +91,7 @@ def screen(
                                  keep_not_applicable=keep_not_applicable, include_support=support,
                                  chunk=chunk, progress=progress)
         except PopulationError as exc:
-            refuse(f"人口文件被拒绝 / population file refused: {exc.zh} / {exc.en}")
+            refuse(f"企业年度数据文件被拒绝 / population file refused: {exc.zh} / {exc.en}")
         except OutputError as exc:
             refuse(f"{exc.zh} / {exc.en}")
         except RegisterError as exc:
@@ -160,7 +160,7 @@ def impact_population(population: Path, new_rules: Path | None, interp: list[str
             format_of(changes_out)
         screened = from_file(population)
     except PopulationError as exc:
-        refuse(f"人口文件被拒绝 / population file refused: {exc.zh} / {exc.en}")
+        refuse(f"企业年度数据文件被拒绝 / population file refused: {exc.zh} / {exc.en}")
     except OutputError as exc:
         refuse(f"{exc.zh} / {exc.en}")
     loaded = screened.loaded

@@ -46,6 +46,17 @@ def _text_money(table: pa.Table) -> pa.Table:
     return table
 
 
+def _read_umask() -> int:
+    """The process's umask, read once at import (reading it means setting it, which is not
+    safe once threads write files)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 class TableWriter:
     """Append Arrow tables of one schema; ``close()`` publishes the file, ``abort()`` drops it."""
 
@@ -100,6 +111,8 @@ class TableWriter:
             self._handle.close()
         if self._book is not None:
             self._book.save(self.tmp)
+        # A temporary file is private (0600); the published one gets the usual permissions.
+        os.chmod(self.tmp, 0o666 & ~_UMASK)
         os.replace(self.tmp, self.path)
         return self.path
 
