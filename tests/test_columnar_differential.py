@@ -105,9 +105,9 @@ def test_a_disagreement_prints_the_profile_and_both_answers(profiles, screened, 
     import pyarrow.compute as pc
 
     table = screened.findings(rules)
-    eligible = pc.equal(table["status"], "eligible").to_pylist()
-    row = eligible.index(True)
     amounts = table["amount_wan"].to_pylist()
+    eligible = pc.equal(table["status"], "eligible").to_pylist()
+    row = next(i for i, (e, a) in enumerate(zip(eligible, amounts, strict=True)) if e and a is not None)
     amounts[row] = amounts[row] + 1
     tampered = table.set_column(table.schema.get_field_index("amount_wan"), "amount_wan",
                                 pa.array(amounts, table.schema.field("amount_wan").type))

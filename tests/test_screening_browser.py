@@ -27,7 +27,7 @@ from register_support import PASSWORD, staff
 
 from subsidy.accounts import Accounts
 from subsidy.evaluate import evaluate
-from subsidy.money import format_wan
+from subsidy.money_display import wan_short as format_wan
 from subsidy.population import COLUMNS, profile_rows
 from subsidy.profile import load_profile
 from subsidy.register import Register
