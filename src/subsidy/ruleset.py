@@ -129,8 +129,9 @@ class Repeat(_Strict):
     def tier_at(self, level: Decimal) -> Tier:
         """The tier of one step, as findings name it (``S@2000000``, "跨越200亿元台阶")."""
         yi = f"{(level / 10000).normalize():f}亿元"
+        bn = f"RMB {(level / 100000).normalize():f} bn"  # an English title names no Chinese unit
         return Tier(id=f"{self.id}@{level.normalize():f}", title=self.title.format(level=yi),
-                    title_en=(self.title_en or self.title).format(level=yi),
+                    title_en=self.title_en.format(level=bn) if self.title_en else self.title.format(level=yi),
                     amount_wan=self.amount_wan, rank=1, conditions=[])
 
 
@@ -244,7 +245,8 @@ class Rule(_Strict):
         if self.repeat:
             rep = self.repeat
             tiers.append(Tier(id=rep.id, title=rep.title.format(level="每个"),
-                              title_en=(rep.title_en or rep.title).format(level="each"),
+                              title_en=rep.title_en.format(level="each") if rep.title_en
+                              else rep.title.format(level="每个"),
                               amount_wan=rep.amount_wan, rank=1, conditions=[rep.condition()]))
         if not tiers:
             return [Tier(id="-", title=self.title, conditions=[])]
