@@ -75,7 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "经办：下载模板并填写企业资料和申报，上传后点击“开始核验”（勾选“记入登记簿”以便提出决定）；"
         "查看结论和理由，对每条申报提出决定，交复核人员决定。金额单位为万元。",
         "Clerk: fill the template, upload it and press “Verify” (tick “Record” to propose decisions); "
-        "read the verdicts and propose a decision per claim for a reviewer. Amounts in 万元.",
+        "read the verdicts and propose a decision per claim for a reviewer. Amounts in RMB 10k (ten thousand yuan).",
     ),
     "intro_reviewer": (
         "复核：在“作出决定”中选择待复核的提议，核对申报和理由后作出决定（不能决定自己提出的）。",
@@ -131,7 +131,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "held": ("该奖励已被批准：决定 #{decision}（申报 #{claim}，{who}）。再次批准将被拒绝。",
              "This award is already approved: decision #{decision} (claim #{claim}, {who}). Another approval is refused."),
     "action": ("决定", "Decision"),
-    "amount": ("批准金额（万元，默认为按规则核定的金额）", "Approved amount (万元; default: the computed amount)"),
+    "amount": ("批准金额（万元，默认为按规则核定的金额）", "Approved amount (RMB 10k; default: the computed amount)"),
     "note": ("备注（与核验结论不一致、金额不同或与提议不同时必填）",
              "Note (required against the verdict, for another amount, or against the proposal)"),
     "against": ("此决定与核验结论（{verdict}）不一致：须填写备注，并在下一步确认。",
@@ -140,7 +140,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit_decide": ("作出决定", "Record the decision"),
     "choose_action": ("请选择决定。", "Choose a decision."),
     "need_amount": ("请填写批准金额（万元）：规则未定金额，未记录。",
-                    "Give the approved amount (万元): the rules fix none; nothing recorded."),
+                    "Give the approved amount (RMB 10k): the rules fix none; nothing recorded."),
     "need_note": ("须填写备注说明理由，未记录。", "A note saying why is required; nothing recorded."),
     "confirm": ("请确认：{action}{amount}，与{what}不一致。备注：", "Confirm: {action}{amount}, against {what}. Note:"),
     "confirm_yes": ("确认记录", "Confirm and record"),
