@@ -373,6 +373,11 @@ def test_catalogue_lists_every_rule_with_its_quote() -> None:
     at = AppTest.from_function(page, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
+    assert not at.code, "a folded block is drawn only when opened"
+    for key in [k for k in at.session_state if str(k).startswith(("cat.source.", "cat.rule."))]:
+        at.session_state[key] = True  # open every clause and source document
+    at.run()
+    assert not at.exception, at.exception
     labels = [e.label for e in at.expander]
     rules = default_rules()
     for rule_id in rules.rules:
@@ -383,7 +388,7 @@ def test_catalogue_lists_every_rule_with_its_quote() -> None:
     for policy in rules.policies.values():
         assert any(policy.source in label for label in labels)
         assert any(policy.title == s.value for s in at.subheader)
-    sources = "\n".join(texts(at.text))
+    sources = "\n".join(texts(at.code))
     assert "硚口区加快产业发展" in sources  # the source document itself is shown
 
 

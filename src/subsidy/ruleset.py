@@ -151,6 +151,7 @@ class Award(_Strict):
     per_unit_wan: Decimal | None = None
     unit_field: str | None = None
     unit_label: str | None = None
+    unit_label_en: str | None = None
     field: str | None = None
     """For pass_through: the fact field whose value is passed on."""
     ratio: Decimal | None = None
@@ -185,6 +186,8 @@ class Rule(_Strict):
     """The line of the source file (docs/sources/) where the quote starts."""
     quote: str
     applicant: str
+    applicant_en: str | None = None
+    """Who applies, in English words (the catalogue's English page shows no Chinese)."""
     subject: str
     select: list[Condition] = []
     """Which facts the rule is about at all; a fact failing these gets no finding."""
