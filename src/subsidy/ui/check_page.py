@@ -9,22 +9,23 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from subsidy.evaluate import default_rules, evaluate
-from subsidy.findings import Report
-from subsidy.nearmiss import LadderOutlook, TierOutlook, outlook
+from subsidy.evaluate import default_rules
 from subsidy.profile import Problem, Profile, dump_profile
 from subsidy.report_text import file_stem
 from subsidy.ruleset import RuleSet
 from subsidy.ui import page_text
 from subsidy.ui import profile_form as pf
 from subsidy.ui.i18n import colon, md, money_short, t
-from subsidy.ui.nearmiss_panel import shortfall_words
-from subsidy.ui.results import render_results
 from subsidy.ui.safe_text import md_text
 from subsidy.ui.state import current_lang
+
+if TYPE_CHECKING:  # the results' modules are imported when there are results to show
+    from subsidy.findings import Report
+    from subsidy.nearmiss import LadderOutlook, TierOutlook
 
 
 @st.cache_resource(show_spinner=False)
@@ -127,6 +128,8 @@ def next_award_text(outlooks: list[LadderOutlook], lang: str) -> str | None:
         gaps = [r.gap_wan for r in tier.shortfalls if r.gap_wan is not None]
         return (len(tier.shortfalls), max(gaps, default=Decimal(0)))
 
+    from subsidy.ui.nearmiss_panel import shortfall_words
+
     nearest = min(candidates, key=distance)
     tier = nearest.title_en if lang == "en" else nearest.title
     return t("next_award", lang, tier=tier, award=money_short(nearest.amount_wan, lang),
@@ -182,6 +185,9 @@ def evaluated(profile: Profile, readings: tuple[tuple[str, str], ...],
               ruleset: RuleSet) -> tuple[Report, list[LadderOutlook]]:
     """The report and the near-miss outlook of this profile under these readings, computed
     once: opening a finding or a tab reruns the page, and must not evaluate again."""
+    from subsidy.evaluate import evaluate
+    from subsidy.nearmiss import outlook
+
     key = (json.dumps(dump_profile(profile), sort_keys=True, default=str), readings, ruleset.version)
     memo = st.session_state.get(MEMO)
     if memo is not None and memo[0] == key:
@@ -219,6 +225,8 @@ def render() -> None:
             st.warning(t("fix_first", lang), icon=":material/edit:")
             set_form_open(True)  # being fixed: it stays open when the results come
         return
+    from subsidy.ui.results import render_results
+
     readings = interpretation_readings()
     ruleset = ruleset_for(readings)
     report, outlooks = evaluated(outcome.profile, readings, ruleset)

@@ -51,7 +51,7 @@ from subsidy.register import (
 from subsidy.ruleset import RuleSet
 from subsidy.ui.check_page import interpretation_panel, ruleset_for
 from subsidy.ui.i18n import md
-from subsidy.ui.signin import banner, person, register, require_role
+from subsidy.ui.signin import REVIEW_ROLES, banner, person, register, require_role
 from subsidy.verify import (
     STATUS_LABELS,
     VERDICT_ORDER,
@@ -64,7 +64,7 @@ from subsidy.verify import (
 
 log = logging.getLogger("subsidy.ui.review")
 
-ROLES_ALLOWED = ("clerk", "reviewer")
+ROLES_ALLOWED = REVIEW_ROLES
 RESULT = "review.verification"
 REPORT = "review.report"
 MESSAGE = "review.message"
@@ -196,9 +196,11 @@ def _template(example: bool) -> bytes:
     return template_bytes(example=example)
 
 
-def render(lang: str) -> None:
-    """The page body (called by the app's frame with the language chosen in the sidebar)."""
-    user = require_role(ROLES_ALLOWED, lang)
+def render(lang: str, user: User | None = None) -> None:
+    """The page body (called by the app's frame with the language chosen in the sidebar, and
+    the official it signed in; without one, the sign-in is asked here)."""
+    if user is None:
+        user = require_role(ROLES_ALLOWED, lang)
     if user is None:
         return
     st.title(tr("title", lang))

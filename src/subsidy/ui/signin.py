@@ -103,6 +103,10 @@ def current_user(lang: str) -> User | None:
     return user
 
 
+REVIEW_ROLES = ("clerk", "reviewer")
+"""The roles that use the 审核 page (an administrator manages accounts and decides nothing)."""
+
+
 def require_role(roles: tuple[str, ...], lang: str) -> User | None:
     """The signed-in user when their role is one of ``roles``; otherwise draws the sign-in
     form (or says the role may not use the page) and returns None."""
