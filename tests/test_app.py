@@ -155,6 +155,9 @@ def test_add_a_year_row_and_paste_on_the_page() -> None:
     at = open_form(run_check(load_example(fresh_app(), "qiaokou-trading-group")))
     at.button(key="ui.add_year").click().run()
     assert [r["year"] for r in at.session_state["tbl.years"]][-1] == "2022"
+    assert not at.text_area, "the paste box is drawn only while open"
+    at.session_state["ui.paste_open.zh"] = True
+    at.run()
     at.text_area(key="ui.paste").set_value("年度\t营业收入\n2022\t120亿\n明年\t1")
     at.button(key="ui.paste_apply").click().run()
     assert not at.exception, at.exception
@@ -357,6 +360,9 @@ def test_interpretation_switch_changes_the_result_and_is_reported() -> None:
     switches = {"INTERP-WQB-2": "alternative"}
     assert contract_total(path, switches) != contract_total(path), "pick a switch that matters"
     at = open_form(run_check(load_example(fresh_app(), path.stem)))
+    assert not at.radio, "the switches are drawn only while their panel is open"
+    at.session_state["ui.interp_open.zh"] = True
+    at.run()
     at.radio(key="interp.INTERP-WQB-2").set_value("alternative").run()
     (metric,) = at.metric
     assert shown_wan(metric.value) == contract_total(path, switches)

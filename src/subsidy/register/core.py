@@ -35,7 +35,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .. import vocab
-from ..claims.model import company_name_key
 from ..money import format_wan, normalize
 from ..profile import is_valid_credit_code
 from ..verdict_labels import STATUS_LABELS
@@ -538,6 +537,9 @@ class Register:
         if is_valid_credit_code(ref):
             code = ref.upper()
             return self._histories(or_(ClaimRow.credit_code == code, ClaimRow.company_key == code))
+        # The claims package loads openpyxl: imported here, not when an official signs in.
+        from ..claims.model import company_name_key
+
         return self._histories(ClaimRow.name_key == company_name_key(ref))
 
     def histories(self, *, batch_id: int | None = None, since: dt.datetime | None = None,

@@ -34,6 +34,10 @@ def ruleset_for(readings: tuple[tuple[str, str], ...]) -> RuleSet:
     return default_rules().with_switches(dict(readings))
 
 
+INTERP_OPEN = "ui.interp_open"
+"""Whether the panel of readings is open (one key per language, like the form's)."""
+
+
 def _interp_key(iid: str) -> str:
     return f"interp.{iid}"
 
@@ -58,7 +62,12 @@ def interpretation_panel(lang: str) -> tuple[tuple[str, str], ...]:
     switched = [iid for iid, i in base.interpretations.items()
                 if st.session_state[_interp_key(iid)] != i.use]
     title = t("interp_title", lang) + (t("paren", lang, text=len(switched)) if switched else "")
-    with st.expander(title, expanded=bool(switched)):
+    # The switches are drawn only while the panel is open (a reading chosen stays chosen: the
+    # radios keep their state for the session): a first look at the form draws no radio.
+    box = st.expander(title, expanded=bool(switched), key=f"{INTERP_OPEN}.{lang}", on_change="rerun")
+    if not box.open:
+        return interpretation_readings()
+    with box:
         st.caption(t("interp_intro", lang))
         for iid in sorted(base.interpretations):
             interp = base.interpretations[iid]
