@@ -14,9 +14,9 @@ What may stay, and why (the allow-list):
   documents ("三(二)1": a citation of the Chinese text, which has no English numbering); text
   marked ``lang="zh-CN"`` — verbatim clauses and proper names that exist only in Chinese.
 - the values the test itself entered (the example profile's company name and project
-  leader, the claim file's company names, references and notes, the officials' names): user
-  data, not the app's wording. Exactly those strings are taken out of a text before it is
-  read, never whole elements.
+  leader, the claim file's credit codes, company names, references and notes, the officials'
+  names and accounts): user data, not the app's wording. Exactly those strings are taken out
+  of a text before it is read, never whole elements.
 
 Everything else fails the test: a Chinese character or Chinese punctuation (，：（）、。) in an
 English page, from whatever source (the rule files, the evaluation's reasons, the review
@@ -100,8 +100,8 @@ def chinese_runs(text: str) -> list[str]:
     return [r for r in CHINESE.findall(SECTION.sub(" ", text)) if r not in EN_ALLOWED_RUNS]
 
 
-FREE_TEXT_KEYS = {"name", "leader", "project", "project_name"}
-FREE_TEXT_COLUMNS = ("企业名称", "技改项目名称", "人才项目负责人", "申报编号", "备注", "认定名称")
+FREE_TEXT_KEYS = {"name", "credit_code", "leader", "project", "project_name"}
+FREE_TEXT_COLUMNS = ("统一社会信用代码", "企业名称", "技改项目名称", "人才项目负责人", "申报编号", "备注", "认定名称")
 
 
 def _free_text(node: Any) -> Iterator[str]:
@@ -180,9 +180,9 @@ def walk(page: Any, lang: str) -> dict[str, list[str]]:
     """Visible texts of every page (the self-check with results, form, chart and the tags
     list opened, every finding opened; the catalogue; the review page with a verified batch
     and a claim picked) in the language currently chosen."""
-    names = {"zh": ("企业自查", "规则目录", "审核", "修改企业数据并重新核查", "距下一档奖励"),
+    names = {"zh": ("企业自查", "规则目录", "审核", "修改企业数据并重新核查", "距下一档奖励", "或输入登记簿申报编号"),
              "en": ("Self-check", "Rule catalogue", "Review", "Change the figures and check again",
-                    "How far to the next award")}[lang]
+                    "How far to the next award", "or type a claim id of the register")}[lang]
     seen: dict[str, list[str]] = {}
     nav = page.get_by_test_id("stSidebarNav")
     nav.get_by_text(names[0], exact=True).click()
@@ -208,6 +208,7 @@ def walk(page: Any, lang: str) -> dict[str, list[str]]:
     seen["catalogue: opened"] = texts_of(page)
     nav.get_by_text(names[2], exact=True).click()
     wait_for_app(page)
+    pick_claim(page, names[5])  # a field's value does not outlive a visit to another page
     page.wait_for_timeout(1500)
     seen["review"] = texts_of(page)
     return seen
@@ -224,10 +225,16 @@ def verify_claims(page: Any, base_url: str) -> None:
     page.get_by_role("button", name="开始核验").click()
     wait_for_app(page, timeout_ms=60_000)
     page.get_by_text("已记入登记簿").wait_for()
-    box = page.get_by_label("或输入登记簿申报编号")
-    box.fill("1")  # the register is fresh: the batch's first claim
+    pick_claim(page, "或输入登记簿申报编号")
+
+
+def pick_claim(page: Any, label: str) -> None:
+    """Open the first recorded claim's card (the register is fresh: claim 1 of the batch)."""
+    box = page.get_by_label(label)
+    box.fill("1")
     box.press("Enter")
     wait_for_app(page, timeout_ms=60_000)
+    page.get_by_test_id("stMetric").first.wait_for()
 
 
 def test_each_page_is_in_one_language(browser: Any, base_url: str) -> None:
@@ -269,6 +276,7 @@ def test_each_page_is_in_one_language(browser: Any, base_url: str) -> None:
     assert any("Reasons" in t or "Condition" in t for t in en["check: every block open"]), "findings were opened"
     assert any("Verdict" in t for t in en["review"]), "the review page showed the verified batch"
     assert "Reasons" in en["review"] and "Computed" in en["review"], "a recorded claim's card was read"
+    assert "理由" in zh["review"] and "按规则核定" in zh["review"], "a recorded claim's card was read"
     assert sum(len(v) for v in zh.values()) > 200 and sum(len(v) for v in en.values()) > 200
     assert not failures, "\n".join(failures)
     page.context.close()
