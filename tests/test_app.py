@@ -155,6 +155,9 @@ def test_add_a_year_row_and_paste_on_the_page() -> None:
     at = open_form(run_check(load_example(fresh_app(), "qiaokou-trading-group")))
     at.button(key="ui.add_year").click().run()
     assert [r["year"] for r in at.session_state["tbl.years"]][-1] == "2022"
+    assert not at.text_area, "the paste box is drawn only while open"
+    at.session_state["ui.paste_open.zh"] = True
+    at.run()
     at.text_area(key="ui.paste").set_value("年度\t营业收入\n2022\t120亿\n明年\t1")
     at.button(key="ui.paste_apply").click().run()
     assert not at.exception, at.exception
@@ -357,6 +360,9 @@ def test_interpretation_switch_changes_the_result_and_is_reported() -> None:
     switches = {"INTERP-WQB-2": "alternative"}
     assert contract_total(path, switches) != contract_total(path), "pick a switch that matters"
     at = open_form(run_check(load_example(fresh_app(), path.stem)))
+    assert not at.radio, "the switches are drawn only while their panel is open"
+    at.session_state["ui.interp_open.zh"] = True
+    at.run()
     at.radio(key="interp.INTERP-WQB-2").set_value("alternative").run()
     (metric,) = at.metric
     assert shown_wan(metric.value) == contract_total(path, switches)
@@ -373,6 +379,11 @@ def test_catalogue_lists_every_rule_with_its_quote() -> None:
     at = AppTest.from_function(page, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
+    assert not at.code, "a folded block is drawn only when opened"
+    for key in [k for k in at.session_state if str(k).startswith(("cat.source.", "cat.rule."))]:
+        at.session_state[key] = True  # open every clause and source document
+    at.run()
+    assert not at.exception, at.exception
     labels = [e.label for e in at.expander]
     rules = default_rules()
     for rule_id in rules.rules:
@@ -383,7 +394,7 @@ def test_catalogue_lists_every_rule_with_its_quote() -> None:
     for policy in rules.policies.values():
         assert any(policy.source in label for label in labels)
         assert any(policy.title == s.value for s in at.subheader)
-    sources = "\n".join(texts(at.text))
+    sources = "\n".join(texts(at.code))
     assert "硚口区加快产业发展" in sources  # the source document itself is shown
 
 

@@ -112,3 +112,25 @@ def test_case_by_case_has_no_amount():
     [finding] = findings(evaluate(parse_profile(data)), "wqb.innovation_center")
     assert finding.status == "eligible" and finding.amount_wan is None
     assert finding.amount_kind == "case_by_case"
+
+
+def scale_hint(**figures):
+    profile = parse_profile(company(years=[{"year": 2020, **figures}]))
+    return [h for h in evaluate(profile).hints if h.kind == "scale_entry"]
+
+
+def test_a_scale_hint_quotes_the_figure_the_user_gave():
+    """Only 营业收入 was typed: the hint quotes that figure, named as such, and says it stood
+    in for 主营业务收入 — it never states a 主营业务收入 the user did not write."""
+    [hint] = scale_hint(revenue_wan=1020000)
+    assert hint.text.startswith("2020年营业收入102亿元（代替主营业务收入）已达到")
+    assert "主营业务收入102亿元" not in hint.text
+    assert hint.text_en.startswith("In 2020, operating revenue of RMB 10,200 m (standing in for main "
+                                   "business revenue, not given) meets the national line")
+
+
+def test_a_scale_hint_names_main_revenue_when_it_was_given():
+    [hint] = scale_hint(revenue_wan=1020000, main_business_revenue_wan=900000)
+    assert hint.text.startswith("2020年主营业务收入90亿元已达到") and "代替" not in hint.text
+    assert hint.text_en.startswith("In 2020, main business revenue of RMB 9,000 m meets")
+    assert "standing in" not in hint.text_en

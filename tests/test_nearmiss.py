@@ -61,3 +61,48 @@ def test_the_outlook_never_contradicts_the_awards(sector: str) -> None:
     assert {tier for _, tier, _ in found.awarded} == granted
     assert found.next is None or found.next.tier_id not in granted
     assert not {t.tier_id for t in found.lost} & granted
+
+
+def manufacturer() -> Profile:
+    """An industrial company of 150亿 before, 250亿 main revenue in 2020 (the 200亿 step
+    crossed) and 320亿 in 2021 (the 300亿 step crossed)."""
+    return parse_profile({
+        "name": "示例制造有限公司", "district": "江岸区", "sector": "industry",
+        "prior_peak_revenue_wan": 1500000, "prior_peak_main_revenue_wan": 1500000,
+        "years": [{"year": 2020, "revenue_wan": 2500000, "main_business_revenue_wan": 2500000},
+                  {"year": 2021, "revenue_wan": 3200000, "main_business_revenue_wan": 3200000}],
+    })
+
+
+def test_each_step_of_a_ladder_without_end_is_a_level_of_its_own() -> None:
+    """The 百亿 steps carry the tier ids their findings carry (S@2000000, …), so the chart
+    draws each step and marks the ones awarded, and the outlook names the next step."""
+    from subsidy.nearmiss import ladders
+    from subsidy.ui.charts import chart_frames
+
+    profile = manufacturer()
+    rules = default_rules()
+    (ladder,) = [lad for lad in ladders(rules, profile) if lad.rule_id == "wqb.industrial_revenue_milestone"]
+    ids = [s.tier_id for s in ladder.steps]
+    assert len(ids) == len(set(ids))
+    assert ids[:6] == ["L10", "L50", "L100", "S@2000000", "S@3000000", "S@4000000"]
+    step = next(s for s in ladder.steps if s.tier_id == "S@3000000")
+    assert step.level_wan == Decimal(3000000) and step.title == "跨越300亿元台阶"
+
+    report = evaluate(profile)
+    granted = {f.tier for f in report.results
+               if f.rule_id == "wqb.industrial_revenue_milestone" and f.status == "eligible"}
+    assert {"S@2000000", "S@3000000"} <= granted
+    (found,) = [o for o in outlook(report, profile, rules) if o.ladder.rule_id == ladder.rule_id]
+    assert found.reached("S@2000000") and found.reached("S@3000000")
+    assert found.next is not None and found.next.tier_id == "S@4000000"
+    assert found.next.title == "跨越400亿元台阶"
+    assert [r.gap_wan for r in found.next.shortfalls] == [Decimal(800000)]
+
+    _, lines = chart_frames([ladder], profile, "zh", [found])
+    labels = list(lines["label"])
+    assert [lab for lab in labels if lab.startswith(("200亿元", "300亿元", "400亿元"))] == [
+        "200亿元 · 工业企业主营业务收入首次突破台阶奖励 → 1,000万元（已获得）",
+        "300亿元 · 工业企业主营业务收入首次突破台阶奖励 → 1,000万元（已获得）",
+        "400亿元 · 工业企业主营业务收入首次突破台阶奖励 → 1,000万元（下一档）",
+    ]

@@ -342,7 +342,7 @@ def test_negative_money_message_reads_well() -> None:
     )
     assert problem.message_en == (
         "field years[1].revenue_wan (operating revenue): value -5 is invalid; "
-        "expected an amount >= 0 in 万元"
+        "expected an amount >= 0 in RMB 10k"
     )
 
 

@@ -19,6 +19,7 @@ password.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 
@@ -46,8 +47,14 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 _USERNAME = re.compile(r"^[\w.\-]{2,64}$")
 _HASHER = PasswordHasher()
-_DUMMY = _HASHER.hash("an account that does not exist")
-"""Checked against for unknown names, so that a wrong name takes as long as a wrong password."""
+
+
+@functools.cache
+def _dummy() -> str:
+    """A hash to verify against when the account does not exist, so that a wrong name takes
+    as long as a wrong password (the time taken tells nothing). Made at the first unknown name, not at import:
+    an Argon2 hash costs a good part of a second, which every first page paid before."""
+    return _HASHER.hash("an account that does not exist")
 
 _ROLE_ALIASES = {"clerk": "clerk", "经办": "clerk", "reviewer": "reviewer", "复核": "reviewer",
                  "admin": "admin", "管理员": "admin"}
@@ -191,10 +198,11 @@ class Accounts:
         username = (username or "").strip()[:64]
         password = (password or "")[:MAX_PASSWORD]
         wrong = AccountError("用户名或密码错误", "wrong user name or password")
+        dummy = _dummy()  # made before the name is looked up: a first attempt costs the same either way
         with self.register._session() as s:
             row = s.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None:
-                _verify(_DUMMY, password)
+                _verify(dummy, password)
                 log.info("sign-in refused: unknown user name")
                 raise wrong
             user = _user(row, row.id in self._disabled_ids(s, row.id))

@@ -454,6 +454,22 @@ def _closeness(item: tuple) -> tuple:
     return (used, len(failed), 0 if gaps else 1, max(gaps) if gaps else Decimal(0))
 
 
+def _hint_figure(field: str, stood_in: bool, value: Decimal, lang: str) -> str:
+    """The figure a hint rests on, named as the user gave it: when only 营业收入 was entered
+    and stood in for 主营业务收入, the hint quotes 营业收入 (the figure typed) and says what it
+    stood in for — never a 主营业务收入 the user did not write."""
+    main = field == "main_revenue_wan"
+    if lang == "en":
+        amount = format_wan(value, "en")
+        if main and stood_in:
+            return f"operating revenue of {amount} (standing in for main business revenue, not given)"
+        return f"{'main business revenue' if main else 'operating revenue'} of {amount}"
+    amount = format_wan(value)
+    if main and stood_in:
+        return f"营业收入{amount}（代替主营业务收入）"
+    return f"{'主营业务收入' if main else '营业收入'}{amount}"
+
+
 def scale_hints(ruleset: RuleSet, profile: Profile, facts: list[Fact]) -> list[Hint]:
     """Revenue meets the national 规上/限上 line but the company has not entered the register."""
     entered = profile.entries() or None
@@ -468,16 +484,14 @@ def scale_hints(ruleset: RuleSet, profile: Profile, facts: list[Fact]) -> list[H
                 continue
             value = fact.get(line.field)
             if value is not None and value >= line.min_wan:
-                figure = "主营业务收入" if line.field == "main_revenue_wan" else "营业收入"
-                if line.field in fact.notes:  # the user gave another figure: say which stood in
-                    figure = "营业收入（未填主营业务收入，按营业收入计算）"
+                stood_in = line.field in fact.notes  # only operating revenue was given
                 hints.append(Hint(
                     kind="scale_entry", year=fact.year,
-                    text=f"{fact.year}年{figure}"
-                         f"{format_wan(value)}已达到{line.label}的标准，但尚未填写入库纳统年度。"
+                    text=f"{fact.year}年{_hint_figure(line.field, stood_in, value, 'zh')}"
+                         f"已达到{line.label}的标准，但尚未填写入库纳统年度。"
                          f"可向统计部门申请入库；入库后可申报进规/进限奖励。此为提示，不是奖励。",
-                    text_en=f"In {fact.year} revenue meets the national line ({line.label_en or line.label}) "
-                            "but no register entry is recorded: you may apply to the statistics bureau. "
-                            "A hint, not an award."))
+                    text_en=f"In {fact.year}, {_hint_figure(line.field, stood_in, value, 'en')} meets "
+                            f"the national line ({line.label_en or line.label}) but no register entry "
+                            "is recorded: you may apply to the statistics bureau. A hint, not an award."))
                 break
     return hints[-1:]

@@ -91,7 +91,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "tier": ("档次", "Tier"),
     "subject": ("事项", "Subject"),
     "level": ("层级", "Level"),
-    "amount": ("金额（万元）", "Amount (万元)"),
+    "amount": ("金额（万元）", "Amount (RMB 10k)"),
     "amount_text": ("金额", "Amount"),
     "amount_kind": ("金额类型", "Kind of amount"),
     "reasons": ("理由", "Reasons"),

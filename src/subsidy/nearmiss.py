@@ -18,7 +18,7 @@ from .facts import derive_facts
 from .fields import field as field_spec
 from .findings import Reason, Report
 from .profile import Profile
-from .ruleset import Rule, RuleSet
+from .ruleset import Rule, RuleSet, Tier
 
 _COMPANY_ATTRS = ("sector", "district")
 
@@ -76,6 +76,23 @@ def _applies(rule: Rule, ruleset: RuleSet, profile: Profile) -> bool:
     return all(cond.admits(attrs) is not False for cond in [*rule.select, *rule.conditions])
 
 
+def _candidates(rule: Rule, profile: Profile) -> list[tuple[Tier, list[FirstReach]]]:
+    """Each award level of the rule with the first-reaching tests that reach it.
+
+    A tier of fixed levels is one level. A step ladder without end (百亿 steps, the rule's
+    ``repeat``) is one level per step, each under the tier id and title its findings carry
+    (``S@2000000``, "跨越200亿元台阶"): keyed by the one id of the repeat, the steps would
+    stand for one level, and the chart and the outlook would know only one of them."""
+    out: list[tuple[Tier, list[FirstReach]]] = []
+    for tier in rule.all_tiers():
+        tests = _ladder_tests(tier.conditions, profile)
+        if rule.repeat is not None and rule.steps_of(tier) is not None:
+            out += [(rule.repeat.tier_at(test.level()), [test]) for test in tests]
+        else:
+            out.append((tier, tests))
+    return out
+
+
 def ladders(ruleset: RuleSet, profile: Profile) -> list[Ladder]:
     """Every revenue ladder of the rule set that applies to the company."""
     out: list[Ladder] = []
@@ -83,8 +100,8 @@ def ladders(ruleset: RuleSet, profile: Profile) -> list[Ladder]:
         if rule.subject != "company_year" or not _applies(rule, ruleset, profile):
             continue
         by_field: dict[str, list[Step]] = {}
-        for tier in rule.all_tiers():
-            for cond in _ladder_tests(tier.conditions, profile):
+        for tier, tests in _candidates(rule, profile):
+            for cond in tests:
                 by_field.setdefault(cond.field, []).append(Step(
                     tier.id, tier.title, cond.level(), cond.strict, tier.amount_wan,
                     tier.title_en or tier.title))
@@ -165,14 +182,19 @@ def outlook(report: Report, profile: Profile, ruleset: RuleSet) -> list[LadderOu
         levels = {step.tier_id: step.level_wan for step in ladder.steps}
         top = max((levels[t] for t in granted if t in levels), default=None)
         explainer = Explainer(fact, _no_chain)
-        tiers = sorted((t for t in rule.all_tiers() if t.id in levels and t.id not in granted
-                        and (top is None or levels[t.id] > top)), key=lambda t: levels[t.id])
+        candidates = sorted(((tier, tests) for tier, tests in _candidates(rule, profile)
+                             if tier.id in levels and tier.id not in granted
+                             and (top is None or levels[tier.id] > top)), key=lambda c: levels[c[0].id])
         next_tier: TierOutlook | None = None
         lost: list[TierOutlook] = []
-        for tier in tiers:
-            judged = explainer.judge_all([*rule.select, *rule.conditions, *tier.conditions])
+        for tier, tests in candidates:
+            stepped = rule.repeat is not None and tier.id.startswith(f"{rule.repeat.id}@")
+            if stepped and next_tier is not None:
+                break  # steps above the next one are further off, never nearer
+            conditions = tests if stepped else tier.conditions
+            judged = explainer.judge_all([*rule.select, *rule.conditions, *conditions])
             reasons = tuple(r for r in judged.reasons if isinstance(r, Reason))
-            firsts = [explainer.judge(c) for c in _ladder_tests(tier.conditions, profile)]
+            firsts = [explainer.judge(c) for c in tests]
             earlier = [r for j in firsts for r in j.reasons
                        if isinstance(r, Reason) and r.code == "reached_before"]
             reached_now = bool(firsts) and all(j.value is True for j in firsts) and judged.value is False

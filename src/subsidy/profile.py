@@ -190,20 +190,20 @@ def _money(value: object) -> Decimal:
         raise bilingual_error(
             "money_not_finite",
             "应为有限的金额（万元），不能是 NaN 或 Infinity",
-            "expected a finite amount in 万元, not NaN or Infinity",
+            "expected a finite amount in RMB 10k, not NaN or Infinity",
         )
     if number.is_zero():
         return Decimal(0)
     if number < 0:
         raise bilingual_error(
-            "money_negative", "应为不小于 0 的金额（万元）", "expected an amount >= 0 in 万元"
+            "money_negative", "应为不小于 0 的金额（万元）", "expected an amount >= 0 in RMB 10k"
         )
     if number > MAX_MONEY_WAN:
         raise bilingual_error(
             "money_too_large",
             f"金额过大，应不超过 {MAX_MONEY_WAN:,} 万元（10万亿元，没有企业达到这个数额；请确认单位是万元）",
-            f"amount too large; expected at most {MAX_MONEY_WAN:,} 万元 (ten trillion yuan, "
-            "more than any company; is the unit 万元?)",
+            f"amount too large; expected at most {MAX_MONEY_WAN:,} in RMB 10k (ten trillion yuan, "
+            "more than any company; is the unit RMB 10k?)",
         )
     _sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # finite, checked above
@@ -215,7 +215,7 @@ def _money(value: object) -> Decimal:
         raise bilingual_error(
             "money_places",
             f"最多 {MAX_PLACES} 位小数（万元，即精确到分）",
-            f"at most {MAX_PLACES} decimal places of 万元 (i.e. to the fen)",
+            f"at most {MAX_PLACES} decimal places in RMB 10k (i.e. to the fen)",
         )
     return normalize(number)
 
@@ -510,14 +510,14 @@ class _YearBase(BaseModel):
     """
 
     model_config = _model_config(
-        "年度数据 / Yearly figures", "一年的数据，金额单位万元 / One year's figures, money in 万元"
+        "年度数据 / Yearly figures", "一年的数据，金额单位万元 / One year's figures, money in RMB 10k"
     )
 
     year: Year = Field(description="年份（1990–2100） / Year (1990–2100)")
 
 
 def _unit(kind: str) -> tuple[str, str]:
-    return ("万元，≥ 0", "in 万元, >= 0") if kind == "money" else ("≥ 0", ">= 0")
+    return ("万元，≥ 0", "in RMB 10k, >= 0") if kind == "money" else ("≥ 0", ">= 0")
 
 
 YearFigures: type[BaseModel] = create_model(  # type: ignore[call-overload]
@@ -667,7 +667,7 @@ class TechUpgradeProject(BaseModel):
         "In the direction of the Hubei industrial technology-upgrade catalogue",
     )
     accepted_year: Year | None = Field(
-        None, description="经信、发改部门验收合格的年份 / Year accepted by 经信 and 发改"
+        None, description="经信、发改部门验收合格的年份 / Year accepted by the departments for the economy and for development"
     )
     completed: bool | None = Field(
         None, description="项目是否完工 / Whether the project is completed"
@@ -738,7 +738,7 @@ class Profile(BaseModel):
     model_config = _model_config(
         "企业档案 / Company profile",
         "武汉产业政策奖补资格计算器的输入；金额单位万元 / "
-        "Input of the Wuhan incentive eligibility calculator; money in 万元 (10,000 yuan)",
+        "Input of the Wuhan incentive eligibility calculator; money in RMB 10k (ten thousand yuan)",
     )
 
     name: Text = Field(description="企业名称 / Company name")
@@ -768,17 +768,17 @@ class Profile(BaseModel):
     )
     scale_entry_year: Year | None = Field(
         None,
-        description="首次入库纳统（规上/限上）年份 / Year first included in 规上/限上 statistics",
+        description="首次入库纳统（规上/限上）年份 / Year first included in above-designated-size or above-quota statistics",
     )
     prior_peak_revenue_wan: Money | None = Field(
         None,
         description="years 首年之前任一年的最高营业收入（万元；0 = 此前没有收入） / "
-        "Highest operating revenue of any year before the first in years (万元; 0 = none)",
+        "Highest operating revenue of any year before the first in years (RMB 10k; 0 = none)",
     )
     prior_peak_main_revenue_wan: Money | None = Field(
         None,
         description="years 首年之前任一年的最高主营业务收入（万元） / "
-        "Highest main business revenue of any year before the first in years (万元)",
+        "Highest main business revenue of any year before the first in years (RMB 10k)",
     )
     scale_entries: list[ScaleEntry] = Field(
         default_factory=list, max_length=MAX_ITEMS,

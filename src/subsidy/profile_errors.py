@@ -100,7 +100,7 @@ FIELD_LABELS_EN: dict[str, str] = {
     "district": "district",
     "sector": "sector",
     "industry_tags": "priority industries",
-    "scale_entry_year": "year first included in 规上/限上 statistics",
+    "scale_entry_year": "year first included in above-designated-size or above-quota statistics",
     "prior_peak_revenue_wan": "highest earlier operating revenue",
     "prior_peak_main_revenue_wan": "highest earlier main business revenue",
     "years": "yearly figures",

@@ -129,8 +129,9 @@ class Repeat(_Strict):
     def tier_at(self, level: Decimal) -> Tier:
         """The tier of one step, as findings name it (``S@2000000``, "跨越200亿元台阶")."""
         yi = f"{(level / 10000).normalize():f}亿元"
+        bn = f"RMB {(level / 100000).normalize():f} bn"  # an English title names no Chinese unit
         return Tier(id=f"{self.id}@{level.normalize():f}", title=self.title.format(level=yi),
-                    title_en=(self.title_en or self.title).format(level=yi),
+                    title_en=self.title_en.format(level=bn) if self.title_en else self.title.format(level=yi),
                     amount_wan=self.amount_wan, rank=1, conditions=[])
 
 
@@ -150,6 +151,7 @@ class Award(_Strict):
     per_unit_wan: Decimal | None = None
     unit_field: str | None = None
     unit_label: str | None = None
+    unit_label_en: str | None = None
     field: str | None = None
     """For pass_through: the fact field whose value is passed on."""
     ratio: Decimal | None = None
@@ -184,6 +186,8 @@ class Rule(_Strict):
     """The line of the source file (docs/sources/) where the quote starts."""
     quote: str
     applicant: str
+    applicant_en: str | None = None
+    """Who applies, in English words (the catalogue's English page shows no Chinese)."""
     subject: str
     select: list[Condition] = []
     """Which facts the rule is about at all; a fact failing these gets no finding."""
@@ -244,7 +248,8 @@ class Rule(_Strict):
         if self.repeat:
             rep = self.repeat
             tiers.append(Tier(id=rep.id, title=rep.title.format(level="每个"),
-                              title_en=(rep.title_en or rep.title).format(level="each"),
+                              title_en=rep.title_en.format(level="each") if rep.title_en
+                              else rep.title.format(level="每个"),
                               amount_wan=rep.amount_wan, rank=1, conditions=[rep.condition()]))
         if not tiers:
             return [Tier(id="-", title=self.title, conditions=[])]

@@ -91,7 +91,7 @@ def _stars(value: Any) -> int:
 
 
 _MONEY_ZH = "应为金额（万元），例如 1500、2300.5 或 102亿元"
-_MONEY_EN = "expected an amount in 万元, e.g. 1500, 2300.5 or 102亿元"
+_MONEY_EN = "expected an amount in RMB 10k, e.g. 1500 or 2300.5"
 
 
 def _money(value: Any) -> Decimal:
@@ -116,12 +116,12 @@ def _money(value: Any) -> Decimal:
                          f"an amount cannot be negative, got {_show(value)!r}")
     if number > MAX_MONEY_WAN:
         raise CellError(f"金额过大，应不超过 {MAX_MONEY_WAN:,} 万元（10万亿元），请确认单位是万元",
-                         f"amount too large (at most {MAX_MONEY_WAN:,} 万元); is the unit 万元?")
+                         f"amount too large (at most {MAX_MONEY_WAN:,} in RMB 10k); is the unit RMB 10k?")
     number = normalize(number)
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_PLACES:
         raise CellError(f"金额最多 {MAX_PLACES} 位小数（万元）",
-                         f"at most {MAX_PLACES} decimal places of 万元")
+                         f"at most {MAX_PLACES} decimal places (RMB 10k)")
     return number
 
 

@@ -35,7 +35,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .. import vocab
-from ..claims.model import company_name_key
 from ..money import format_wan, normalize
 from ..profile import is_valid_credit_code
 from ..verdict_labels import STATUS_LABELS
@@ -538,6 +537,9 @@ class Register:
         if is_valid_credit_code(ref):
             code = ref.upper()
             return self._histories(or_(ClaimRow.credit_code == code, ClaimRow.company_key == code))
+        # The claims package loads openpyxl: imported here, not when an official signs in.
+        from ..claims.model import company_name_key
+
         return self._histories(ClaimRow.name_key == company_name_key(ref))
 
     def histories(self, *, batch_id: int | None = None, since: dt.datetime | None = None,
@@ -636,17 +638,17 @@ def _amount(given: Decimal | str | None, default: Decimal | None) -> Decimal:
     """The approved amount: the one given, else the default; positive, bounded, exact."""
     if given is None or (isinstance(given, str) and not given.strip()):
         if default is None:
-            raise RegisterError("请填写批准金额（万元）：规则未定金额", "give the approved amount (万元): the rules fix none")
+            raise RegisterError("请填写批准金额（万元）：规则未定金额", "give the approved amount (RMB 10k): the rules fix none")
         return normalize(default)
     try:
         amount = Decimal(str(given).strip().replace(",", "").removesuffix("万元").removesuffix("万"))
     except InvalidOperation:
         raise RegisterError(f"批准金额应为数字（万元），实为「{given}」",
-                            f"the approved amount is a number (万元), not {given!r}") from None
+                            f"the approved amount is a number (RMB 10k), not {given!r}") from None
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
         raise RegisterError("批准金额应在 0 至 10 亿万元之间", "the approved amount is out of range")
     if amount.as_tuple().exponent < -6:  # type: ignore[operator]
-        raise RegisterError("批准金额最多保留六位小数（万元）", "at most six decimals (万元)")
+        raise RegisterError("批准金额最多保留六位小数（万元）", "at most six decimals (RMB 10k)")
     return normalize(amount)
 
 

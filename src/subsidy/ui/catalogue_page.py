@@ -63,19 +63,21 @@ def amount_lines(rule: Rule, ruleset: RuleSet, lang: str) -> list[str]:
     """What the clause pays, tier by tier, as the rule file says."""
     award = rule.award
     if award.kind == "per_unit":
-        return [f"{money_short(award.per_unit_wan, lang)} / {award.unit_label or ''}"]
+        unit = (award.unit_label_en or award.unit_label) if lang == "en" else award.unit_label
+        return [f"{money_short(award.per_unit_wan, lang)} / {md(unit or '')}"]
     if award.kind == "pass_through":
-        return [t("cat_pass_through", lang) + (f"（{award.note}）" if award.note and lang != "en" else "")]
+        note = (award.note_en if lang == "en" else award.note) or ""
+        return [t("cat_pass_through", lang) + (md(t("paren", lang, text=note)) if note else "")]
     if award.kind in ("case_by_case", "none"):
         note = (award.note_en or award.note) if lang == "en" else award.note
         return [vocab.label(vocab.AMOUNT_KINDS, award.kind, lang) + (f"{colon(lang)}{note}" if note else "")]
     lines = []
     for tier in rule.tiers:
         title = (tier.title_en or tier.title) if lang == "en" else tier.title
-        conds = "，".join(describe(c, rule, ruleset, lang) for c in tier.conditions
-                         if getattr(c, "tag", "") != "after")
+        conds = t("list_sep", lang).join(describe(c, rule, ruleset, lang) for c in tier.conditions
+                                         if getattr(c, "tag", "") != "after")
         lines.append(f"**{md(title)}**{colon(lang)}{md(money_short(tier.amount_wan, lang))}"
-                     + (f"（{md(conds)}）" if conds else ""))
+                     + (md(t("paren", lang, text=conds)) if conds else ""))
     if rule.repeat:
         rep = rule.repeat
         lines.append(md(t("cat_repeat", lang, start=money_short(rep.start, lang),
@@ -91,6 +93,40 @@ def source_text(name: str) -> str | None:
         return path.read_text(encoding="utf-8")
     except OSError:
         return None
+
+
+def _rule_body(rule: Rule, policy: Policy, ruleset: RuleSet, lang: str) -> None:
+    """One clause opened: amounts, conditions, applicant, the verbatim quote and readings."""
+    st.markdown(f"**{t('cat_amount', lang)}**")
+    st.markdown("\n".join(f"- {line}" for line in amount_lines(rule, ruleset, lang)))
+    conditions = [*rule.select, *rule.conditions]
+    st.markdown(f"**{t('cat_conditions', lang)}**")
+    if conditions:
+        st.markdown("\n".join(f"- {md(describe(c, rule, ruleset, lang))}" for c in conditions))
+    else:
+        st.caption(t("cat_no_conditions", lang))
+    applicant = (rule.applicant_en or rule.applicant) if lang == "en" else rule.applicant
+    facts = [f"{t('cat_applicant', lang)}{colon(lang)}{md(applicant)}"]
+    if len(rule.all_tiers()) > 1:
+        facts.append(f"{t('cat_hit', lang)}{colon(lang)}{t('cat_hit_' + rule.hit_policy, lang)}")
+    if rule.once != "none":
+        facts.append(f"{t('cat_once', lang)}{colon(lang)}{t('cat_once_' + rule.once, lang)}")
+    st.caption(" · ".join(facts))
+    where = " / ".join(p for p in (rule.heading, f"{policy.source}:{rule.source_line}"
+                                   if rule.source_line else None) if p)
+    st.markdown(f"**{t('clause', lang)}**{md(t('paren', lang, text=rule.section))}")
+    quote(rule.quote, lang)
+    if where:
+        st.caption(md(where) if lang != "en" else zh_span(where), unsafe_allow_html=lang == "en")
+    if rule.interpretations:
+        st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + t("list_sep", lang).join(
+            f"{iid}{t('paren', lang, text=getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang))}"
+            for iid in rule.interpretations if iid in ruleset.interpretations))
+    notes = rule.notes_en if lang == "en" and rule.notes_en else rule.notes
+    if notes:
+        st.caption(" ".join(notes))
+    if rule.contacts:
+        names(t("contacts", lang), list(rule.contacts), lang)
 
 
 def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
@@ -121,45 +157,24 @@ def _policy(policy: Policy, ruleset: RuleSet, lang: str, needle: str) -> None:
         else:
             st.text(policy.window_note)  # as it stands: never read as Markdown
     st.caption(f"{policy.id} · {t('source_doc', lang)} {policy.source}")
-    with st.expander(t("cat_view_source", lang, name=policy.source)):
-        text = source_text(policy.source)
-        if text is None:
-            st.warning(t("cat_source_missing", lang, name=policy.source))
-        else:
-            with st.container(height=480):
-                st.text(text)
+    # Folded blocks are drawn only while open (as a check's findings are): the catalogue is
+    # some forty clauses and seven source documents, most of which a reader never opens.
+    box = st.expander(t("cat_view_source", lang, name=policy.source), key=f"cat.source.{policy.id}.{lang}",
+                      on_change="rerun")
+    if box.open:
+        with box:
+            text = source_text(policy.source)
+            if text is None:
+                st.warning(t("cat_source_missing", lang, name=policy.source))
+            else:  # the file as it stands (a verbatim document, in either page), never as Markdown
+                st.code(text, language=None, wrap_lines=True, height=480)
     for rule in rules:
         rule_title = rule.title_en if lang == "en" else rule.title
-        with st.expander(f"{rule.id} · {md(rule_title)} · {md(rule.section)}"):
-            st.markdown(f"**{t('cat_amount', lang)}**")
-            st.markdown("\n".join(f"- {line}" for line in amount_lines(rule, ruleset, lang)))
-            conditions = [*rule.select, *rule.conditions]
-            st.markdown(f"**{t('cat_conditions', lang)}**")
-            if conditions:
-                st.markdown("\n".join(f"- {md(describe(c, rule, ruleset, lang))}" for c in conditions))
-            else:
-                st.caption(t("cat_no_conditions", lang))
-            facts = [f"{t('cat_applicant', lang)}{colon(lang)}{rule.applicant}"]
-            if len(rule.all_tiers()) > 1:
-                facts.append(f"{t('cat_hit', lang)}{colon(lang)}{t('cat_hit_' + rule.hit_policy, lang)}")
-            if rule.once != "none":
-                facts.append(f"{t('cat_once', lang)}{colon(lang)}{t('cat_once_' + rule.once, lang)}")
-            st.caption(" · ".join(facts))
-            where = " / ".join(p for p in (rule.heading, f"{policy.source}:{rule.source_line}"
-                                           if rule.source_line else None) if p)
-            st.markdown(f"**{t('clause', lang)}**{md(t('paren', lang, text=rule.section))}")
-            quote(rule.quote, lang)
-            if where:
-                st.caption(md(where) if lang != "en" else zh_span(where), unsafe_allow_html=lang == "en")
-            if rule.interpretations:
-                st.caption(f"{t('cat_interps', lang)}{colon(lang)}" + t("list_sep", lang).join(
-                    f"{iid}{t('paren', lang, text=getattr(ruleset.interpretations[iid], ruleset.readings[iid]).label_in(lang))}"
-                    for iid in rule.interpretations if iid in ruleset.interpretations))
-            notes = rule.notes_en if lang == "en" and rule.notes_en else rule.notes
-            if notes:
-                st.caption(" ".join(notes))
-            if rule.contacts:
-                names(t("contacts", lang), list(rule.contacts), lang)
+        box = st.expander(f"{rule.id} · {md(rule_title)} · {md(rule.section)}", key=f"cat.rule.{rule.id}.{lang}",
+                          on_change="rerun")
+        if box.open:
+            with box:
+                _rule_body(rule, policy, ruleset, lang)
     st.divider()
 
 

@@ -9,28 +9,33 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from subsidy.evaluate import default_rules, evaluate
-from subsidy.findings import Report
-from subsidy.nearmiss import LadderOutlook, TierOutlook, outlook
+from subsidy.evaluate import default_rules
 from subsidy.profile import Problem, Profile, dump_profile
 from subsidy.report_text import file_stem
 from subsidy.ruleset import RuleSet
 from subsidy.ui import page_text
 from subsidy.ui import profile_form as pf
 from subsidy.ui.i18n import colon, md, money_short, t
-from subsidy.ui.nearmiss_panel import shortfall_words
-from subsidy.ui.results import render_results
 from subsidy.ui.safe_text import md_text
 from subsidy.ui.state import current_lang
+
+if TYPE_CHECKING:  # the results' modules are imported when there are results to show
+    from subsidy.findings import Report
+    from subsidy.nearmiss import LadderOutlook, TierOutlook
 
 
 @st.cache_resource(show_spinner=False)
 def ruleset_for(readings: tuple[tuple[str, str], ...]) -> RuleSet:
     """The project's rule set under the given readings (one object per combination)."""
     return default_rules().with_switches(dict(readings))
+
+
+INTERP_OPEN = "ui.interp_open"
+"""Whether the panel of readings is open (one key per language, like the form's)."""
 
 
 def _interp_key(iid: str) -> str:
@@ -57,7 +62,12 @@ def interpretation_panel(lang: str) -> tuple[tuple[str, str], ...]:
     switched = [iid for iid, i in base.interpretations.items()
                 if st.session_state[_interp_key(iid)] != i.use]
     title = t("interp_title", lang) + (t("paren", lang, text=len(switched)) if switched else "")
-    with st.expander(title, expanded=bool(switched)):
+    # The switches are drawn only while the panel is open (a reading chosen stays chosen: the
+    # radios keep their state for the session): a first look at the form draws no radio.
+    box = st.expander(title, expanded=bool(switched), key=f"{INTERP_OPEN}.{lang}", on_change="rerun")
+    if not box.open:
+        return interpretation_readings()
+    with box:
         st.caption(t("interp_intro", lang))
         for iid in sorted(base.interpretations):
             interp = base.interpretations[iid]
@@ -127,6 +137,8 @@ def next_award_text(outlooks: list[LadderOutlook], lang: str) -> str | None:
         gaps = [r.gap_wan for r in tier.shortfalls if r.gap_wan is not None]
         return (len(tier.shortfalls), max(gaps, default=Decimal(0)))
 
+    from subsidy.ui.nearmiss_panel import shortfall_words
+
     nearest = min(candidates, key=distance)
     tier = nearest.title_en if lang == "en" else nearest.title
     return t("next_award", lang, tier=tier, award=money_short(nearest.amount_wan, lang),
@@ -182,6 +194,9 @@ def evaluated(profile: Profile, readings: tuple[tuple[str, str], ...],
               ruleset: RuleSet) -> tuple[Report, list[LadderOutlook]]:
     """The report and the near-miss outlook of this profile under these readings, computed
     once: opening a finding or a tab reruns the page, and must not evaluate again."""
+    from subsidy.evaluate import evaluate
+    from subsidy.nearmiss import outlook
+
     key = (json.dumps(dump_profile(profile), sort_keys=True, default=str), readings, ruleset.version)
     memo = st.session_state.get(MEMO)
     if memo is not None and memo[0] == key:
@@ -219,6 +234,8 @@ def render() -> None:
             st.warning(t("fix_first", lang), icon=":material/edit:")
             set_form_open(True)  # being fixed: it stays open when the results come
         return
+    from subsidy.ui.results import render_results
+
     readings = interpretation_readings()
     ruleset = ruleset_for(readings)
     report, outlooks = evaluated(outcome.profile, readings, ruleset)

@@ -426,7 +426,7 @@ _FORM_WORDS = (
     ('应为金额（万元），填数字或数字字符串，例如 1500 或 "2300.5"',
      "应填写金额（万元），例如 1500、1,500、102亿 或 2300万"),
     ('expected an amount in 万元, as a number or a numeric string, e.g. 1500 or "2300.5"',
-     "expected an amount in units of 10,000 yuan, e.g. 1500 or 1,500"),
+     "expected an amount in RMB 10k, e.g. 1500 or 1,500"),
 )
 
 

@@ -8,6 +8,7 @@ a reviewer can read the whole vocabulary of the app in one place. Field names co
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from subsidy import vocab
@@ -46,7 +47,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_intro": (
         "第一步：填写或载入企业档案；第二步：点击「开始核查」。金额单位均为万元，可写作 1500、102亿 或 2300万。",
         "Step 1: enter or load the company profile; step 2: press \"Run the check\". "
-        "Amounts are in units of 10,000 yuan: 1500 means RMB 15 million.",
+        "Amounts are in RMB 10k (ten thousand yuan): 1500 means RMB 15 million.",
     ),
     "example": ("示例企业", "Example company"),
     "load_example": ("载入示例", "Load example"),
@@ -72,13 +73,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # ---------------------------------------------------------------- form sections
     "sec_basics": ("企业基本信息", "Company basics"),
-    "sec_years": ("年度数据（万元）", "Yearly figures (10,000 yuan)"),
+    "sec_years": ("年度数据（万元）", "Yearly figures (RMB 10k)"),
     "sec_years_help": (
         "每年一行。可写 1500、1,500、102亿 或 2300万；空着表示未填写（相关奖励会显示“需补充信息”），不要填 0 代替未知。",
-        "One row per year, amounts in 10,000 yuan: write 1500 or 1,500. Leave a cell empty when "
+        "One row per year, amounts in RMB 10k: write 1500 or 1,500. Leave a cell empty when "
         "unknown (awards needing it show \"needs information\"); never write 0 for unknown.",
     ),
-    "unit_wan": ("（万元）", " (10,000 yuan)"),
+    "unit_wan": ("（万元）", " (RMB 10k)"),
     "add_year": ("添加年度", "Add a year"),
     "add_year_help": (
         "在表格末尾加一行，年份自动填为下一年；也可直接在表格最后的空行里填写。",
@@ -132,8 +133,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "18 characters; the check character is verified (GB 32100-2015). Optional.",
     ),
     "year_placeholder": ("例如 2019", "e.g. 2019"),
-    "money_placeholder": ("万元，例如 150000 或 15亿", "10,000 yuan, e.g. 150000"),
-    "tech_revenue_col": ("各年地方新增财力（年份:万元）", "New local fiscal revenue (year:10,000 yuan)"),
+    "money_placeholder": ("万元，例如 150000 或 15亿", "RMB 10k, e.g. 150000"),
+    "tech_revenue_col": ("各年地方新增财力（年份:万元）", "New local fiscal revenue (year:RMB 10k)"),
     "tech_revenue_help": (
         "例如 2020:50, 2021:60, 2022:70",
         "e.g. 2020:50, 2021:60, 2022:70",
@@ -365,6 +366,8 @@ def figure(text: str | None, lang: str = "zh") -> str:
     ("2,300万元"); any other text ("≥ 15%", "是") as it is."""
     if not text:
         return ""
+    if lang == "en":
+        return figure_en(text)
     from subsidy.money import MoneyError, parse_money
 
     try:
@@ -374,6 +377,53 @@ def figure(text: str | None, lang: str = "zh") -> str:
     if not any(unit in text for unit in ("万", "亿", "元")):
         return text  # a bare number (a count, a year) is not money
     return money_short(value, lang)
+
+
+_COUNTED = re.compile(r"^([0-9][0-9,.]*)\s*[家年个项名人次]$")
+_OPERATOR = re.compile(r"^([>≥<≤=≠]\s*)")
+_WORDS_EN = {"是": "yes", "否": "no", "未填写": "not given"}
+
+
+def _label_en(text: str) -> str | None:
+    """The English label of a vocabulary label written in Chinese (a sector, a title)."""
+    for table in vocab.VOCABULARIES.values():
+        for entry in table.values():
+            if entry.zh == text:
+                return entry.en
+    return None
+
+
+def _money_or_none(text: str) -> Decimal | None:
+    from subsidy.money import MoneyError, parse_money
+
+    try:
+        return parse_money(text)
+    except (MoneyError, ArithmeticError, ValueError):
+        return None
+
+
+def figure_en(text: str) -> str:
+    """A figure the evaluation wrote in Chinese ("3家", "是", "2300万元", "工业、批发业") in
+    English: money as RMB, counts and years without their Chinese measure word, yes/no, and
+    vocabulary labels by their English twins. Why derived here: the reasons keep one
+    "actual"/"required" text (the contract's), and the English page must not show 家 or 否.
+    Text that is none of these (a name the user typed) is left as it stands."""
+    parts = []
+    for part in text.split("、"):
+        operator = _OPERATOR.match(part)
+        prefix = operator.group(1) if operator else ""
+        core = part[len(prefix):].strip()
+        counted = _COUNTED.match(core)
+        if any(unit in core for unit in ("万", "亿", "元")) and (money := _money_or_none(core)) is not None:
+            shown = money_short(money, "en")
+        elif counted:
+            shown = counted.group(1)
+        elif core in _WORDS_EN:
+            shown = _WORDS_EN[core]
+        else:
+            shown = _label_en(core) or core
+        parts.append(prefix + shown)
+    return ", ".join(parts)
 
 
 def amount_text(value: Decimal | None, kind: str, lang: str = "zh") -> str:

@@ -355,11 +355,15 @@ def render_form(outcome: FormOutcome, lang: str) -> None:
         with add:
             st.button(t("add_year", lang), on_click=add_year_row, icon=":material/add:",
                       key="ui.add_year", help=t("add_year_help", lang))
-        with paste, st.expander(t("paste_title", lang), icon=":material/content_paste:"):
-            st.caption(t("paste_help", lang))
-            st.text_area(t("paste_label", lang), key="ui.paste", height=120,
-                         max_chars=fm.MAX_PASTE_CHARS, placeholder=t("paste_placeholder", lang))
-            st.button(t("paste_apply", lang), on_click=paste_years, key="ui.paste_apply")
+        with paste:  # drawn only while open, like the optional blocks: most never paste
+            box = st.expander(t("paste_title", lang), icon=":material/content_paste:",
+                              key=f"ui.paste_open.{lang}", on_change="rerun")
+            if box.open:
+                with box:
+                    st.caption(t("paste_help", lang))
+                    st.text_area(t("paste_label", lang), key="ui.paste", height=120,
+                                 max_chars=fm.MAX_PASTE_CHARS, placeholder=t("paste_placeholder", lang))
+                    st.button(t("paste_apply", lang), on_click=paste_years, key="ui.paste_apply")
         for zh, en in st.session_state.get("ui.paste_problems") or []:
             st.warning(md(en if lang == "en" else zh), icon=":material/content_paste_off:")
         st.markdown(f"**{t('sec_history', lang)}**")

@@ -36,7 +36,8 @@ from subsidy.claims import (
     template_bytes,
     upload_too_large,
 )
-from subsidy.money import format_wan, normalize
+from subsidy.evaluate import default_rules
+from subsidy.money import MoneyError, format_wan, normalize, parse_money
 from subsidy.publish import DEFAULT_DAYS, gongshi_html, gongshi_xlsx, notice_html, notice_xlsx
 from subsidy.register import (
     ACTIONS,
@@ -50,7 +51,7 @@ from subsidy.register import (
 from subsidy.ruleset import RuleSet
 from subsidy.ui.check_page import interpretation_panel, ruleset_for
 from subsidy.ui.i18n import md
-from subsidy.ui.signin import banner, register, require_role
+from subsidy.ui.signin import REVIEW_ROLES, banner, person, register, require_role
 from subsidy.verify import (
     STATUS_LABELS,
     VERDICT_ORDER,
@@ -63,7 +64,7 @@ from subsidy.verify import (
 
 log = logging.getLogger("subsidy.ui.review")
 
-ROLES_ALLOWED = ("clerk", "reviewer")
+ROLES_ALLOWED = REVIEW_ROLES
 RESULT = "review.verification"
 REPORT = "review.report"
 MESSAGE = "review.message"
@@ -75,7 +76,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "经办：下载模板并填写企业资料和申报，上传后点击“开始核验”（勾选“记入登记簿”以便提出决定）；"
         "查看结论和理由，对每条申报提出决定，交复核人员决定。金额单位为万元。",
         "Clerk: fill the template, upload it and press “Verify” (tick “Record” to propose decisions); "
-        "read the verdicts and propose a decision per claim for a reviewer. Amounts in 万元.",
+        "read the verdicts and propose a decision per claim for a reviewer. Amounts in RMB 10k (ten thousand yuan).",
     ),
     "intro_reviewer": (
         "复核：在“作出决定”中选择待复核的提议，核对申报和理由后作出决定（不能决定自己提出的）。",
@@ -131,7 +132,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "held": ("该奖励已被批准：决定 #{decision}（申报 #{claim}，{who}）。再次批准将被拒绝。",
              "This award is already approved: decision #{decision} (claim #{claim}, {who}). Another approval is refused."),
     "action": ("决定", "Decision"),
-    "amount": ("批准金额（万元，默认为按规则核定的金额）", "Approved amount (万元; default: the computed amount)"),
+    "amount": ("批准金额（万元，默认为按规则核定的金额）", "Approved amount (RMB 10k; default: the computed amount)"),
     "note": ("备注（与核验结论不一致、金额不同或与提议不同时必填）",
              "Note (required against the verdict, for another amount, or against the proposal)"),
     "against": ("此决定与核验结论（{verdict}）不一致：须填写备注，并在下一步确认。",
@@ -140,7 +141,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit_decide": ("作出决定", "Record the decision"),
     "choose_action": ("请选择决定。", "Choose a decision."),
     "need_amount": ("请填写批准金额（万元）：规则未定金额，未记录。",
-                    "Give the approved amount (万元): the rules fix none; nothing recorded."),
+                    "Give the approved amount (RMB 10k): the rules fix none; nothing recorded."),
     "need_note": ("须填写备注说明理由，未记录。", "A note saying why is required; nothing recorded."),
     "confirm": ("请确认：{action}{amount}，与{what}不一致。备注：", "Confirm: {action}{amount}, against {what}. Note:"),
     "confirm_yes": ("确认记录", "Confirm and record"),
@@ -195,9 +196,11 @@ def _template(example: bool) -> bytes:
     return template_bytes(example=example)
 
 
-def render(lang: str) -> None:
-    """The page body (called by the app's frame with the language chosen in the sidebar)."""
-    user = require_role(ROLES_ALLOWED, lang)
+def render(lang: str, user: User | None = None) -> None:
+    """The page body (called by the app's frame with the language chosen in the sidebar, and
+    the official it signed in; without one, the sign-in is asked here)."""
+    if user is None:
+        user = require_role(ROLES_ALLOWED, lang)
     if user is None:
         return
     st.title(tr("title", lang))
@@ -295,7 +298,7 @@ def _results(verification: Verification, lang: str) -> None:
     for column, status in zip(counts, VERDICT_ORDER, strict=True):
         column.metric(vocab.label(STATUS_LABELS, status, lang), summary["by_status"][status])
     switched = {k: v for k, v in verification.readings.items() if v != "default"}
-    readings = "、".join(f"{k}={v}" for k, v in switched.items()) or tr("all_default", lang)
+    readings = ("; " if lang == "en" else "、").join(f"{k}={v}" for k, v in switched.items()) or tr("all_default", lang)
     st.caption(tr("ruleset", lang, version=verification.ruleset_version, readings=readings))
     if verification.batch_id is not None:
         st.success(tr("recorded", lang, batch=verification.batch_id), icon=":material/database:")
@@ -414,7 +417,7 @@ def _decision_panel(user: User, verification: Verification | None, lang: str) ->
         proposal = history.open_proposal
         if user.role == "clerk" and proposal is not None:
             st.info(tr("waiting_already", lang, id=proposal.id, action=proposal.label(lang),
-                       who=md(proposal.proposer)), icon=":material/hourglass_top:")
+                       who=md(person(proposal.proposer, lang))), icon=":material/hourglass_top:")
             return
         if user.role == "reviewer":
             if proposal is None:
@@ -425,7 +428,7 @@ def _decision_panel(user: User, verification: Verification | None, lang: str) ->
                 return
         holder = reg.award_holder(claim_id)
         if holder is not None and holder.claim_id != claim_id:
-            st.warning(tr("held", lang, decision=holder.id, claim=holder.claim_id, who=md(holder.official)),
+            st.warning(tr("held", lang, decision=holder.id, claim=holder.claim_id, who=md(person(holder.official, lang))),
                        icon=":material/content_copy:")
         _decision_inputs(user, reg, history, lang)
 
@@ -461,13 +464,37 @@ def _claim_label(history: ClaimHistory, lang: str) -> str:
     return f"#{history.id} · {history.company_name} · {history.rule_title} · {history.year} → {action}"
 
 
+def _typed_amount(text: str, lang: str) -> str:
+    """An amount the official typed (in 万元), written as the page writes amounts; text that is
+    not an amount is shown as typed, with its unit."""
+    try:
+        return _money(parse_money(text), lang)
+    except (MoneyError, ArithmeticError, ValueError):
+        return f"{text} (RMB 10k)" if lang == "en" else f"{text}万元"
+
+
+def _to_provide(detail: dict[str, Any], lang: str) -> list[str]:
+    """What a claim still needs, in the page's language: the register keeps the Chinese words
+    (and "中文 / English" pairs); the English words come from the pair or the findings."""
+    missing = list(detail.get("missing", []))
+    if lang != "en":
+        return missing
+    english = [m.split(" / ", 1)[1] for m in missing if " / " in m]
+    for finding in detail.get("findings", []):
+        english += [m for m in finding.get("missing_text_en") or [] if m not in english]
+    return english if english or not missing else ["—"]
+
+
 def _claim_card(history: ClaimHistory, lang: str) -> None:
     result = history.latest_result
     status = result.status if result else None
     top = st.columns([3, 1, 1, 1])
     top[0].caption(f"{tr('company', lang)} · {tr('clause', lang)} · {tr('year', lang)}")
-    top[0].text(f"{history.company_name}（{history.credit_code or '—'}）\n{history.rule_title}（{history.rule_id}）· "
-                f"{history.year}")
+    rule = default_rules().rules.get(history.rule_id)
+    title = rule.title_en if lang == "en" and rule is not None else history.rule_title
+    open_, close = (" (", ")") if lang == "en" else ("（", "）")
+    top[0].text(f"{history.company_name}{open_}{history.credit_code or '—'}{close}\n"
+                f"{title}{open_}{history.rule_id}{close} · {history.year}")
     top[1].metric(tr("claimed_one", lang), _money(history.claimed_wan, lang))
     top[2].metric(tr("computed_one", lang), _money(result.computed_wan if result else None, lang))
     top[3].caption(tr("verdict", lang))
@@ -479,7 +506,7 @@ def _claim_card(history: ClaimHistory, lang: str) -> None:
         st.text("\n".join(f"{marks.get(r.get('passed')) if r.get('kind') == 'condition' else '·'} "
                           f"{(r.get('text_en') or r.get('text')) if lang == 'en' else r.get('text')}"
                           for r in reasons) or "—")
-        missing = result.detail.get("missing", [])
+        missing = _to_provide(result.detail, lang)
         if missing:
             st.caption(tr("missing", lang))
             st.text("\n".join(missing))
@@ -488,13 +515,13 @@ def _claim_card(history: ClaimHistory, lang: str) -> None:
         st.text("\n".join(
             f"#{d.id} {d.label(lang)}"
             + (f" {_money(d.approved_wan, lang)}" if d.action == "approve" else "")
-            + f" · {d.proposer} → {d.official} · {d.decided_at.astimezone():%Y-%m-%d %H:%M}"
+            + f" · {person(d.proposer, lang)} → {person(d.official, lang)} · {d.decided_at.astimezone():%Y-%m-%d %H:%M}"
             + (f" · {d.note}" if d.note else "") for d in history.decisions))
     proposal = history.open_proposal
     if proposal is not None:
         amount = f" {_money(proposal.approved_wan, lang)}" if proposal.action == "approve" else ""
         st.markdown(md(tr("proposal", lang, id=proposal.id, action=proposal.label(lang), amount=amount,
-                          who=proposal.proposer, when=f"{proposal.proposed_at.astimezone():%Y-%m-%d %H:%M}")))
+                          who=person(proposal.proposer, lang), when=f"{proposal.proposed_at.astimezone():%Y-%m-%d %H:%M}")))
         if proposal.note:
             st.caption(tr("proposal_note", lang))
             st.text(proposal.note)
@@ -539,10 +566,10 @@ def _decision_inputs(user: User, reg: Register, history: ClaimHistory, lang: str
             st.rerun()
         _record(user, reg, claim_id, entry, lang)
         return
-    amount_shown = f" {entry['amount']}万元" if action == "approve" and entry["amount"] else ""
+    amount_shown = f" {_typed_amount(entry['amount'], lang)}" if action == "approve" and entry["amount"] else ""
     with st.container(border=True, key=_key("confirm_box", claim_id)):
         st.markdown(md(tr("confirm", lang, action=vocab.label(ACTIONS, pending["action"], lang),
-                          amount=amount_shown, what="、".join(reasons) if reasons else "—")))
+                          amount=amount_shown, what=(", " if lang == "en" else "、").join(reasons) if reasons else "—")))
         st.text(pending["note"])
         yes, no = st.columns(2)
         if yes.button(tr("confirm_yes", lang), type="primary", key=_key("confirm_yes", claim_id),
@@ -587,7 +614,8 @@ def _record(user: User, reg: Register, claim_id: int, entry: dict[str, Any], lan
             decision = reg.decide(claim_id, entry["action"], user, entry["note"], amount)
             shown = f" {_money(decision.approved_wan, lang)}" if decision.approved_wan is not None else ""
             text = tr("decided", lang, id=decision.id, claim=claim_id, action=decision.label(lang),
-                      amount=shown, proposer=decision.proposer, official=decision.official)
+                      amount=shown, proposer=person(decision.proposer, lang),
+                      official=person(decision.official, lang))
     except RegisterError as exc:
         st.error(md(exc.message(lang)), icon=":material/block:")
         return
@@ -678,7 +706,7 @@ def _history(lang: str) -> None:
             col("computed", lang): _money(result.computed_wan if result else None, lang),
             col("approved", lang): _money(current.approved_wan, lang) if current and current.action == "approve" else "",
             tr("action", lang): "\n".join(
-                f"#{d.id} {d.label(lang)} · {d.proposer} → {d.official} · {d.decided_at.astimezone():%Y-%m-%d %H:%M}"
+                f"#{d.id} {d.label(lang)} · {person(d.proposer, lang)} → {person(d.official, lang)} · {d.decided_at.astimezone():%Y-%m-%d %H:%M}"
                 + (f" · {d.note}" if d.note else "") for d in item.decisions) or tr("no_decision", lang),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="review.history_table")

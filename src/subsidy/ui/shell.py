@@ -14,7 +14,7 @@ import logging
 import streamlit as st
 
 from subsidy.evaluate import default_rules
-from subsidy.ui import catalogue_page, check_page, page_text
+from subsidy.ui import page_text
 from subsidy.ui.i18n import LANG_NAMES, LANGS, colon, t
 from subsidy.ui.state import LANG_KEY, current_lang
 
@@ -24,13 +24,36 @@ REVIEW_MODULE = "subsidy.ui.review_page"
 
 
 def review(module: str = REVIEW_MODULE) -> None:
-    """The review page when its module is installed, a placeholder otherwise."""
+    """The review page when its module is installed, a placeholder otherwise.
+
+    The sign-in comes first, and the page's own module (claims files, workbooks, the
+    decision forms) is imported only for a signed-in official: a visitor's first look at
+    the page is the sign-in form alone, without loading what only officials use."""
     lang = current_lang()
     if importlib.util.find_spec(module) is None:
         st.title(t("page_review", lang))
         st.info(t("review_placeholder", lang))
         return
-    importlib.import_module(module).render(lang)
+    from subsidy.ui.signin import REVIEW_ROLES, require_role
+
+    user = require_role(REVIEW_ROLES, lang)
+    if user is None:
+        return
+    importlib.import_module(module).render(lang, user)
+
+
+def check() -> None:
+    """The self-check page (imported when first shown, not before any page is drawn)."""
+    from subsidy.ui import check_page
+
+    check_page.render()
+
+
+def catalogue() -> None:
+    """The rule catalogue (imported when first shown)."""
+    from subsidy.ui import catalogue_page
+
+    catalogue_page.render()
 
 
 def _guarded(page: object) -> object:
@@ -59,6 +82,8 @@ def _relabel_widgets() -> None:
     for key in list(st.session_state.keys()):
         if isinstance(key, str) and key.startswith(_RELABELLED):
             st.session_state[key] = st.session_state[key]
+    from subsidy.ui import check_page
+
     check_page.keep_form_open(current_lang())
 
 
@@ -79,9 +104,9 @@ def main() -> None:
                              on_change=_relabel_widgets)
     lang = current_lang()
     pages = [
-        st.Page(_guarded(check_page.render), title=t("page_check", lang), icon=":material/calculate:",
+        st.Page(_guarded(check), title=t("page_check", lang), icon=":material/calculate:",
                 url_path="check", default=True),
-        st.Page(_guarded(catalogue_page.render), title=t("page_catalogue", lang), icon=":material/menu_book:",
+        st.Page(_guarded(catalogue), title=t("page_catalogue", lang), icon=":material/menu_book:",
                 url_path="catalogue"),
         st.Page(_guarded(review), title=t("page_review", lang), icon=":material/fact_check:", url_path="review"),
         st.Page(_guarded(screening), title=t("page_screening", lang), icon=":material/query_stats:",

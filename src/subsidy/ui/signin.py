@@ -103,6 +103,10 @@ def current_user(lang: str) -> User | None:
     return user
 
 
+REVIEW_ROLES = ("clerk", "reviewer")
+"""The roles that use the 审核 page (an administrator manages accounts and decides nothing)."""
+
+
 def require_role(roles: tuple[str, ...], lang: str) -> User | None:
     """The signed-in user when their role is one of ``roles``; otherwise draws the sign-in
     form (or says the role may not use the page) and returns None."""
@@ -115,7 +119,7 @@ def require_role(roles: tuple[str, ...], lang: str) -> User | None:
         _form(lang)
         return None
     if user.role not in roles:
-        allowed = "、".join(vocab.label(ROLES, r, lang) for r in roles)
+        allowed = (", " if lang == "en" else "、").join(vocab.label(ROLES, r, lang) for r in roles)
         st.warning(_t("not_allowed", lang, roles=allowed, name=user.username, role=user.role_label(lang)),
                    icon=":material/lock:")
         _sign_out_button(lang)
@@ -123,10 +127,16 @@ def require_role(roles: tuple[str, ...], lang: str) -> User | None:
     return user
 
 
+def person(shown: str, lang: str) -> str:
+    """An official as the register names them ("张三（zhangsan）"), with the page's own
+    brackets: the name is data, the full-width brackets around the account are wording."""
+    return shown.replace("（", " (").replace("）", ")") if lang == "en" else shown
+
+
 def banner(user: User, lang: str) -> None:
     """Who is signed in, and the sign-out button."""
     left, right = st.columns([4, 1], vertical_alignment="center")
-    left.caption(_t("signed_in", lang, name=md(user.shown), role=user.role_label(lang)))
+    left.caption(_t("signed_in", lang, name=md(person(user.shown, lang)), role=user.role_label(lang)))
     with right:
         _sign_out_button(lang)
 
