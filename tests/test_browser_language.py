@@ -86,7 +86,8 @@ VISIBLE_TEXT = """
 CODES = re.compile(
     r"sha256:?[0-9a-f]*|:[0-9a-f]{16}|INTERP-[A-Z0-9-]+|[\w-]+\.txt\b|\b[a-z0-9]+\.[a-z0-9_.]+\b"
     r"|\b[a-z]+-[0-9]{4}-[a-z0-9]+\b|\b[A-Z]+(?:_[A-Z]+)+\b")  # …, environment variable names
-ZH_ALLOWED_WORDS = {"JSON", "EXCEL", "HTML", "PDF", "XLSX", "CSV", "MB", "GB", "ENGLISH", "LANGUAGE"}
+ZH_ALLOWED_WORDS = {"JSON", "EXCEL", "HTML", "PDF", "XLSX", "CSV", "MB", "GB", "ENGLISH", "LANGUAGE", "YAML",
+                    "PARQUET", "UTF"}
 CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 SECTION = re.compile(r"[一二三四五六七八九十]+[、]?(?:\([一二三四五六七八九十]+\))*[0-9]*")
 EN_ALLOWED_RUNS = {"中文", "语言"}
@@ -211,7 +212,27 @@ def walk(page: Any, lang: str) -> dict[str, list[str]]:
     pick_claim(page, names[5])  # a field's value does not outlive a visit to another page
     page.wait_for_timeout(1500)
     seen["review"] = texts_of(page)
+    seen.update(walk_screening(page, lang))
     return seen
+
+
+def walk_screening(page: Any, lang: str) -> dict[str, list[str]]:
+    """The 政策测算 page with a generated sample screened (totals, charts, summary, lists)."""
+    names = {"zh": ("政策测算", "生成测算样本", "开始测算"),
+             "en": ("Policy screening", "Generate a sample", "Screen")}[lang]
+    page.get_by_test_id("stSidebarNav").get_by_text(names[0], exact=True).click()
+    wait_for_app(page)
+    page.get_by_text(names[1], exact=True).click()
+    wait_for_app(page)
+    box = page.locator('[data-testid="stNumberInput"] input').first
+    box.fill("300")
+    box.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name=names[2], exact=True).click()
+    wait_for_app(page, timeout_ms=180_000)
+    page.get_by_test_id("stMetric").first.wait_for(timeout=180_000)
+    open_every_expander(page)
+    return {"screening": texts_of(page)}
 
 
 def verify_claims(page: Any, base_url: str) -> None:

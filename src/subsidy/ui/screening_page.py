@@ -51,24 +51,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("政策测算：全部企业对照全部条款", "Policy screening: every company against every clause"),
-    "intro": ("上传企业年度数据（与 subsidy screen 相同的格式：每家企业每年一行，列名为企业档案字段名），或生成一份测算样本；"
+    "intro": ("上传企业年度数据（与命令 `subsidy screen` 相同的格式：每家企业每年一行，列名为企业档案字段名），或生成一份测算样本；"
               "查看按条款、年度、区汇总的结果，打开单个企业查看理由，下载免申即享推送清单和公示清单。金额单位万元。",
-              "Upload company-year data (the layout of subsidy screen: one row per company and year, columns named "
+              "Upload company-year data (the layout of the `subsidy screen` command: one row per company and year, columns named "
               "as the profile's fields) or generate a sample; see totals by clause, year and district, open one "
               "company with its reasons, download the push list and the public-notice list. Amounts in RMB 10k."),
     "source": ("数据来源", "Data"),
     "upload_choice": ("上传文件", "Upload a file"),
     "sample_choice": ("生成测算样本", "Generate a sample"),
-    "upload": ("企业年度数据（.parquet、.csv UTF-8、.xlsx，不超过 {mb} MB；更大的文件请用命令 subsidy screen）",
-               "Company-year data (.parquet, .csv UTF-8, .xlsx, at most {mb} MB; use the subsidy screen command "
+    "upload": ("企业年度数据（.parquet、.csv UTF-8、.xlsx，不超过 {mb} MB；更大的文件请用命令 `subsidy screen`）",
+               "Company-year data (.parquet, .csv UTF-8, .xlsx, at most {mb} MB; use the `subsidy screen` command "
                "for larger files)"),
     "n": ("样本企业数", "Companies in the sample"),
     "seed": ("随机种子", "Seed"),
+    "sample_source": ("测算样本：{n} 家企业，随机种子 {seed}", "Generated sample: {n} companies, seed {seed}"),
     "run": ("开始测算", "Screen"),
     "no_file": ("请先上传文件。", "Upload a file first."),
     "refused": ("文件无法测算：", "The file cannot be screened:"),
-    "too_large": ("文件过大（{size} MB，上限 {mb} MB）；更大的数据请用命令 subsidy screen。",
-                  "File too large ({size} MB, the limit is {mb} MB); use the subsidy screen command for larger data."),
+    "too_large": ("文件过大（{size} MB，上限 {mb} MB）；更大的数据请用命令 `subsidy screen`。",
+                  "File too large ({size} MB, the limit is {mb} MB); use the `subsidy screen` command for larger data."),
     "failed": ("测算未能完成，请稍后重试；问题已记入日志。", "The screening could not be completed; try again later. "
                "The problem was logged."),
     "stage_read": ("读取与校验…", "Reading and checking…"),
@@ -99,11 +100,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "push": ("免申即享推送清单（Excel）", "Push list (Excel)"),
     "notice": ("公示清单（Excel）", "Public-notice list (Excel)"),
     "notice_dates": ("公示期", "Notice period"),
-    "too_many_rows": ("清单超过 Excel 的行数上限，请用命令 subsidy screen 输出 CSV 或 Parquet。",
-                      "The list exceeds Excel's row limit: use the subsidy screen command for CSV or Parquet."),
+    "too_many_rows": ("清单超过 Excel 的行数上限，请用命令 `subsidy screen` 输出 CSV 或 Parquet。",
+                      "The list exceeds Excel's row limit: use the `subsidy screen` command for CSV or Parquet."),
     "compare": ("对比：换一种解释或换一个规则文件", "Compare: another reading or a changed rule file"),
     "compare_pick": ("切换以下解释后重新测算", "Screen again with these readings flipped"),
-    "compare_file": ("或上传修改后的规则文件（.yaml，替换 rules/ 中的同名文件，不超过 1 MB）",
+    "compare_file": ("或上传修改后的规则文件（YAML 文件，替换规则文件夹中的同名文件，不超过 1 MB）",
                      "or upload a changed rule file (.yaml, replaces the file of that name in rules/, at most 1 MB)"),
     "compare_run": ("对比", "Compare"),
     "rule_refused": ("规则文件无效：", "The rule file is refused:"),
@@ -223,7 +224,7 @@ def _screen(choice: str, uploaded: Any, readings: tuple[tuple[str, str], ...], l
             seed = int(st.session_state.get("screening.seed", 20261202))
             path = Path(tmp) / "population.parquet"
             write_table(sample_population(n, seed=seed), path)
-            source = f"sample n={n:,} seed={seed}"
+            source = ("sample", n, seed)
         old = st.session_state.pop(SCREENED, None)
         st.session_state.pop(FINDINGS, None)
         if old is not None:
@@ -270,15 +271,22 @@ def _screen(choice: str, uploaded: Any, readings: tuple[tuple[str, str], ...], l
 def _summary_rows(screened: Any, lang: str) -> list[dict[str, Any]]:
     from subsidy.columnar.screen import summary_table
 
+    rules = default_rules().rules
     rows = summary_table(screened.con).to_pylist()
     for row in rows:
         row["district_label"] = vocab.label(vocab.DISTRICTS, row["district"], lang)
+        rule = rules.get(row["rule_id"])
+        if lang == "en" and rule is not None:
+            row["title"] = rule.title_en or row["title"]
     return rows
 
 
 def _totals(screened: Any, lang: str) -> None:
     loaded = screened.loaded
-    st.caption(f"{md(st.session_state.get(SOURCE, ''))} · {tr('rows', lang, n=loaded.rows_used)}")
+    source = st.session_state.get(SOURCE, "")
+    shown = (tr("sample_source", lang, n=f"{source[1]:,}", seed=source[2]) if isinstance(source, tuple)
+             else md(source))  # a file name is the user's text: shown as text
+    st.caption(f"{shown} · {tr('rows', lang, n=loaded.rows_used)}")
     if loaded.error_count:
         with st.expander(tr("row_errors", lang, n=loaded.error_count), expanded=False):
             st.dataframe([{"row": e.row, "column": e.column, "value": e.value,
