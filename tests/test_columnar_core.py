@@ -7,7 +7,8 @@ import pytest
 
 from subsidy.columnar.facts import build_facts, subject_columns
 from subsidy.columnar.plan import compile_plan
-from subsidy.columnar.run import connect, run_chunks
+from subsidy.columnar.run import run_chunks
+from subsidy.columnar.screen import connect
 from subsidy.columnar.sql import ident
 from subsidy.conditions import KINDS, _Kind
 from subsidy.evaluate import default_rules

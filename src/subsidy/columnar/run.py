@@ -31,17 +31,6 @@ def plan_for(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
     return _plan_for(ruleset.version, id(ruleset), keep_not_applicable, ruleset)
 
 
-def connect(memory_limit: str | None = "2GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with a memory ceiling (DuckDB spills to disk beyond it)."""
-    con = duckdb.connect(":memory:")
-    if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    con.execute("SET preserve_insertion_order = false")
-    return con
-
-
 def run_chunks(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, *, chunk: int = CHUNK,
                keep_not_applicable: bool = False,
                progress: Callable[[int, int], None] | None = None) -> Iterator[pa.Table]:
