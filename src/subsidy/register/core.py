@@ -21,8 +21,10 @@ a crash loses at most the chunk being written, and the re-run completes it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
@@ -186,10 +188,19 @@ class Register:
 
     def create_schema(self) -> None:
         """Bring the schema to its latest version (a no-op when it is; safe when racing)."""
-        try:
-            ensure_schema(self.engine)
-        except SQLAlchemyError as exc:
-            raise self._error(exc) from None
+        for attempt in itertools.count():
+            try:
+                ensure_schema(self.engine)
+                return
+            except SQLAlchemyError as exc:
+                # Several processes creating one new SQLite file at once: some steps (the
+                # switch to WAL, the first reads while another creates the tables) answer
+                # "database is locked" without SQLite's busy wait. Wait and try again, as it
+                # would; the schema steps themselves are idempotent under their lock.
+                if self.dialect == "sqlite" and "locked" in str(exc) and attempt < 100:
+                    time.sleep(0.1)
+                    continue
+                raise self._error(exc) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
