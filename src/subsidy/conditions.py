@@ -892,15 +892,11 @@ class Steps(_FieldTest):
             count = f"({whole} + 1)"
         return f"(CASE WHEN {passes} THEN {count} ELSE 0 END)"
 
-    def _column_key(self) -> str:
-        start, step = (engine_value("money", v) for v in self.bounds())
-        return f"steps_{self.field}_{self.op}_{start}_{step}"
-
     def column_range(self, ctx: Columns) -> tuple[str, str]:
         """Columns of the step indices first passed this year: ``low <= k < high`` (see
         :meth:`crossed`), computed once per fact."""
         prior, _ = _history_columns(ctx, self.field)
-        key = self._column_key()
+        key = self.key  # the engine's precomputed field: one name for one ladder everywhere
         low = ctx.computed(f"{key}_low", self._column_index(prior))
         top = ctx.computed(f"{key}_top", self._column_index(ctx.col(self.field)))
         return low, f"LEAST({top}, {low} + {_MAX_STEPS})"
@@ -913,7 +909,7 @@ class Steps(_FieldTest):
     def column_next(self, ctx: Columns) -> str:
         """SQL of :meth:`next_level`: the lowest step the figure does not pass."""
         col = ctx.col(self.field)
-        index = ctx.computed(f"{self._column_key()}_next",
+        index = ctx.computed(f"{self.key}_next",
                              self._column_index(f"COALESCE({col}, CAST(0 AS {MONEY}))"))
         return self.column_level(index)
 

@@ -19,7 +19,6 @@ Tables read: ``companies`` and ``pop`` (see :mod:`subsidy.population`). Tables w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -35,10 +34,6 @@ from .sql import MONEY, ident
 FACT_COLUMNS = ("cid", "fid", "fkey", "year", "event_year", "event_date", "window_known",
                 "district", "sector", "in_wuhan")
 """Columns every fact table has (besides its subject's fields)."""
-
-EVENT_CELLS = ("industry_tags", "scale_entries", "listings", "recognitions", "incubator",
-               "talent_projects", "tech_upgrade_projects", "park_rating")
-"""The profile's event fields, carried by a population file as JSON cells."""
 
 _ARROW = {"money": pa.decimal128(38, 6), "count": pa.int64(), "int": pa.int64(), "year": pa.int32(),
           "bool": pa.bool_(), "enum": pa.string(), "text": pa.string()}
@@ -67,10 +62,6 @@ def subject_columns(subject: str) -> dict[str, str]:
             out[f"{col}__prior"] = "money"
             out[f"{col}__complete"] = "bool"
     return out
-
-
-def fact_columns(subject: str) -> list[str]:
-    return [*FACT_COLUMNS, *subject_columns(subject)]
 
 
 # ------------------------------------------------------------------ company-years in SQL
@@ -184,8 +175,7 @@ def _event_rows(rows: dict[str, list[dict[str, Any]]], key: int, profile: Profil
             rows[fact.subject].append(_row(key, fact))
 
 
-def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]],
-                progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]]) -> dict[str, int]:
     """Create ``all_facts_<subject>`` for every subject from ``companies``, ``pop`` and the
     companies' parsed event cells; returns the number of facts per subject."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {company_year_sql()}")
@@ -207,8 +197,6 @@ def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]
             number = by_signature[signature] = len(by_signature)
             _event_rows(shared, number, _minimal_profile(district, sector, last, entry, cells))
         sig_of.append((cid, number))
-    if progress:
-        progress(f"{len(by_signature)} signatures")
     con.register("fact_signature_arrow", pa.table({
         "cid": pa.array([c for c, _ in sig_of], pa.int64()), "sig": pa.array([s for _, s in sig_of], pa.int64())}))
     con.execute("CREATE OR REPLACE TEMP TABLE fact_signature AS SELECT * FROM fact_signature_arrow")
@@ -225,5 +213,5 @@ def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]
     return counts
 
 
-__all__ = ["EVENT_CELLS", "FACT_COLUMNS", "build_facts", "company_year_sql", "fact_columns", "history_fields",
+__all__ = ["FACT_COLUMNS", "build_facts", "company_year_sql", "history_fields",
            "subject_columns"]

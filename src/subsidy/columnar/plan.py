@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
 
 from .. import vocab
 from ..conditions import After, Condition
+from ..facts import date_number
 from ..ruleset import Policy, Rule, RuleSet
 from .facts import history_fields, subject_columns
 from .sql import MONEY, Cols, and_cols, ident, money, quote
@@ -118,20 +118,16 @@ def area_sql(policy: Policy) -> str:
     return "(district IN (" + ", ".join(quote(d) for d in policy.area.districts) + "))"
 
 
-def _date(day) -> int:
-    return day.year * 10000 + day.month * 100 + day.day
-
-
 def window_sql(policy: Policy) -> str:
     """Inside the policy's period: a dated event by its date, else by the event's year; an
     event whose year is not known yet is left to the rule's conditions."""
     window = policy.window
     by_date, by_year = [], []
     if window.start:
-        by_date.append(f"event_date >= {_date(window.start)}")
+        by_date.append(f"event_date >= {date_number(window.start)}")
         by_year.append(f"event_year >= {window.start.year}")
     if window.end:
-        by_date.append(f"event_date <= {_date(window.end)}")
+        by_date.append(f"event_date <= {date_number(window.end)}")
         by_year.append(f"event_year <= {window.end.year}")
     if not by_date:
         return "TRUE"
@@ -144,7 +140,7 @@ def before_sql(rule: Rule, policy: Policy) -> str:
     start = policy.window.start
     if rule.once_counts != "ever" or start is None:
         return "FALSE"
-    return (f"(CASE WHEN event_date IS NOT NULL THEN event_date < {_date(start)} "
+    return (f"(CASE WHEN event_date IS NOT NULL THEN event_date < {date_number(start)} "
             f"WHEN event_year IS NOT NULL THEN event_year < {start.year} ELSE FALSE END)")
 
 
@@ -184,7 +180,7 @@ class _RulePlan:
     """The steps of one rule (see the module docstring)."""
 
     def __init__(self, ruleset: RuleSet, rule: Rule, n: int, aw_index: dict[str, int],
-                 matched_by: set[str], keep_na: bool):
+                 matched_by: set[str], keep_na: bool, chained: bool):
         self.rs, self.rule, self.n = ruleset, rule, n
         self.policy = ruleset.policy_of(rule.id)
         self.needs: dict[str, set[str | None]] = {}
@@ -192,6 +188,8 @@ class _RulePlan:
         self.tiers = rule.all_tiers()
         self.keep_na = keep_na or rule.id in matched_by
         self.uses_steps = False
+        self.chained = chained
+        """Another rule chains on this one's matches (``met: awarded``)."""
 
     # -- amounts and tiers
 
@@ -412,17 +410,15 @@ class _RulePlan:
         prior = ""
         if rule.once != "none" and rule.once_counts == "ever" and self.policy.window.start is not None:
             # Earlier events (before the window, anywhere) that matched a tier use the award up.
-            held = " OR ".join(f"COALESCE(t{i}, FALSE)" for i in range(len(self.tiers)))
-            tier_ids = "CASE " + " ".join(f"WHEN COALESCE(t{i}, FALSE) THEN {quote(t.id)}"
-                                          for i, t in enumerate(self.tiers)) + " END"
-            scopes = [self._scope(quote(rule.id + "#" + t.id)) if rule.once == "tier" else self._scope(tier_ids)
-                      for t in (self.tiers if rule.once == "tier" else self.tiers[:1])]
+            # A tier scope names the rule's tier (as the engine's earlier matches do); the
+            # other scopes do not depend on the tier.
             if rule.once == "tier":
                 rows = " UNION ALL ".join(
-                    f"SELECT cid, {s} AS scope FROM r{n}_wide WHERE _before AND COALESCE(t{i}, FALSE)"
-                    for i, s in enumerate(scopes))
+                    f"SELECT cid, {quote(rule.id + '#' + t.id)} AS scope FROM r{n}_wide "
+                    f"WHERE _before AND COALESCE(t{i}, FALSE)" for i, t in enumerate(self.tiers))
             else:
-                rows = f"SELECT cid, {scopes[0]} AS scope FROM r{n}_wide WHERE _before AND ({held})"
+                held = " OR ".join(f"COALESCE(t{i}, FALSE)" for i in range(len(self.tiers)))
+                rows = f"SELECT cid, {self._scope('NULL')} AS scope FROM r{n}_wide WHERE _before AND ({held})"
             prior = f"LEFT JOIN (SELECT DISTINCT cid, scope FROM ({rows}) p) pr ON pr.cid = s.cid AND pr.scope = s.scope"
         used = "pr.scope IS NOT NULL" if prior else "FALSE"
         once = f"(s.nth > 1 OR {used})"
@@ -450,8 +446,6 @@ class _RulePlan:
             f"SELECT cid, year, TRUE AS t_any, {flags} FROM r{self.n}_wide "
             f"WHERE _area AND _win AND ft IS NOT NULL GROUP BY cid, year"))
 
-    chained: bool = False
-
 
 # ------------------------------------------------------------------ the whole rule set
 
@@ -467,8 +461,7 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
         aw_index[rule.id] = n
         plan.rule_order.append(rule.id)
         plan.subjects.add(rule.subject)
-        one = _RulePlan(ruleset, rule, n, aw_index, matched_by, keep_not_applicable)
-        one.chained = rule.id in chained
+        one = _RulePlan(ruleset, rule, n, aw_index, matched_by, keep_not_applicable, rule.id in chained)
         plan.steps += one.steps()
         plan.uses_steps |= one.uses_steps
         step = one.awarded_step()
@@ -519,10 +512,4 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
     return plan
 
 
-def describe_plan(plan: Plan) -> dict[str, Any]:
-    """Sizes of the plan (for the README and benchmarks)."""
-    return {"steps": len(plan.steps), "rules": len(plan.rule_order),
-            "sql_chars": sum(len(sql) for _, sql in plan.steps)}
-
-
-__all__ = ["FINDING_COLUMNS", "Plan", "PlanError", "compile_plan", "describe_plan"]
+__all__ = ["FINDING_COLUMNS", "Plan", "PlanError", "compile_plan"]
