@@ -86,11 +86,13 @@ def test_awards_already_in_the_register_are_not_pushed(tmp_path, example):
         ResultInput(status="confirmed", computed_wan=Decimal(500), detail={}, scopes=[],
                     ruleset_version="sha256:test", readings={}))], verified_by="张三")
     register.dispose()
+    plain = screen_file(source, tmp_path / "a.parquet", default_rules(), push_path=tmp_path / "a.csv")
     result = screen_file(source, tmp_path / "f.parquet", default_rules(), push_path=tmp_path / "push.csv",
                          register_url=url)
     with (tmp_path / "push.csv").open(encoding="utf-8-sig") as handle:
         push = list(csv.DictReader(handle))
-    assert result.already_claimed == 1
+    assert plain.already_claimed == 0 and result.already_claimed == 1
+    assert result.pushed == plain.pushed - 1
     assert not [p for p in push if p["rule_id"] == "qk.revenue_milestone" and p["year"] == "2020"]
     assert [p for p in push if p["rule_id"] != "qk.revenue_milestone" or p["year"] != "2020"]
 
@@ -211,29 +213,6 @@ def test_pipeline_outputs(tmp_path, example):
     assert sum(Decimal(r[6]) for r in summary[1:]) == result.eligible_wan
     assert not (tmp_path / "errors.csv").exists()  # no row errors: no errors file
     assert not list(tmp_path.glob("*.part"))
-
-
-def test_register_claims_are_not_pushed_by_the_pipeline(tmp_path, example):
-    source = write_csv(tmp_path / "pop.csv", profile_rows(example))
-    url = f"sqlite:///{tmp_path / 'register.sqlite'}"
-    register = Register(url)
-    batch = register.open_batch("sha256:x", "claims.xlsx", 1, "张三")
-    register.record(batch, [(
-        ClaimInput(key="k1", sheet="申报", row=2, claim_ref=None, company_key=example.credit_code,
-                   name_key=example.name, credit_code=example.credit_code, company_name=example.name,
-                   rule_id="qk.revenue_milestone", rule_title="营业收入首次达到台阶奖励", year=2020,
-                   claimed_wan=Decimal(500)),
-        ResultInput(status="confirmed", computed_wan=Decimal(500), detail={}, scopes=[],
-                    ruleset_version="sha256:test", readings={}))], verified_by="张三")
-    register.dispose()
-    plain = screen_file(source, tmp_path / "a.parquet", default_rules(), push_path=tmp_path / "a.csv")
-    result = screen_file(source, tmp_path / "b.parquet", default_rules(), push_path=tmp_path / "b.csv",
-                         register_url=url)
-    assert plain.already_claimed == 0 and result.already_claimed == 1
-    assert result.pushed == plain.pushed - 1
-    with (tmp_path / "b.csv").open(encoding="utf-8-sig") as handle:
-        push = list(csv.DictReader(handle))
-    assert not [p for p in push if p["rule_id"] == "qk.revenue_milestone" and p["year"] == "2020"]
 
 
 def test_row_errors_file(tmp_path):
