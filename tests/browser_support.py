@@ -138,14 +138,19 @@ def wait_for_app(page: Any, timeout_ms: int = 30_000) -> None:
     page.wait_for_timeout(300)
 
 
-def review_signed_in(page: Any, base_url: str, username: str, password: str) -> None:
-    """Open the 审核 page in ``page`` and sign in (the page needs an account); generous
-    timeouts, as the machine may be busy."""
+def signed_in_at(page: Any, base_url: str, path: str, username: str, password: str) -> None:
+    """Open an officials' page (``/review``, ``/screening``) in ``page`` and sign in;
+    generous timeouts, as the machine may be busy."""
     page.set_default_timeout(60_000)
-    page.goto(f"{base_url}/review")
+    page.goto(f"{base_url}/{path}")
     wait_for_app(page, timeout_ms=60_000)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     wait_for_app(page, timeout_ms=60_000)
+
+
+def review_signed_in(page: Any, base_url: str, username: str, password: str) -> None:
+    """Open the 审核 page in ``page`` and sign in (the page needs an account)."""
+    signed_in_at(page, base_url, "review", username, password)
     page.get_by_text("审核：申报核验与决定").wait_for()

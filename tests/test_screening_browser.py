@@ -19,6 +19,7 @@ from browser_support import (
     browser_skip_reason,
     launch_browser,
     new_page,
+    signed_in_at,
     start_app,
     wait_for_app,
 )
@@ -89,13 +90,7 @@ def base_url(db_url: str) -> Iterator[str]:
 
 def signed_in(browser: Any, base_url: str, username: str = "clerk1") -> Any:
     page = new_page(browser)
-    page.set_default_timeout(60_000)
-    page.goto(f"{base_url}/screening")
-    wait_for_app(page, timeout_ms=60_000)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    wait_for_app(page, timeout_ms=60_000)
+    signed_in_at(page, base_url, "screening", username, PASSWORD)
     return page
 
 
