@@ -24,6 +24,7 @@ Findings carry the year the award is paid (the event's year plus ``year_offset``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -156,17 +157,23 @@ def _first(conditions: list[Condition], ctx: _Ctx, want: str) -> str:
     return f"(CASE {' '.join(arms)} END)" if arms else "CAST(NULL AS STRING)"
 
 
-_E = {k: f"CAST('1{'0' * k}' AS DECIMAL(38,0))" for k in (4, 26)}
-
-
-def _near_key(cols: Cols, rank: int) -> str:
-    """The judgement's "nearest tier" order (``evaluate._closeness``) as one number, smallest
-    nearest: a "first time" level already used last, then fewer failed tests, then a money
-    gap before none, then the smaller gap; ties go to the later tier (``min(reversed(…))``)."""
+def _nearness(cols: Cols) -> tuple[str, str]:
+    """The judgement's "nearest tier" order (``evaluate._closeness``) as two columns: a small
+    integer — a "first time" level already used last, then fewer failed tests, then a money
+    gap before none — and the money gap; the smaller pair is nearer, and ties go to the later
+    tier (``min(reversed(…))``)."""
     flags = (f"(CASE WHEN {cols.used} THEN 100000 ELSE 0 END + 10 * {cols.failed} + "
              f"CASE WHEN {cols.gap} IS NULL THEN 1 ELSE 0 END)")
-    gap = f"CAST(COALESCE({cols.gap}, 0) * 1000000 AS DECIMAL(38,0))"
-    return f"(CAST({flags} AS DECIMAL(38,0)) * {_E[26]} + {gap} * {_E[4]} + {9999 - rank})"
+    return flags, cols.gap
+
+
+def _least(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"LEAST({', '.join(items)})"
+
+
+_WORDS = re.compile(r"\b(CAST|AS|DECIMAL|STRING|BIGINT|NULL)\b")
+_LITERAL = re.compile(r"[\s\d.,()+\-*|]*")
+"""What is left of a literal SQL expression once its strings and type words are removed."""
 
 
 def _integral(value: Decimal) -> bool:
@@ -190,6 +197,8 @@ class _RulePlan:
         self.uses_steps = False
         self.chained = chained
         """Another rule chains on this one's matches (``met: awarded``)."""
+        self.wcols: dict[str, str] = {}
+        """Figures the hit policy reads, computed in the wide step (SQL → column alias)."""
 
     # -- amounts and tiers
 
@@ -227,11 +236,12 @@ class _RulePlan:
         tier = self.tiers[i]
         steps = self._steps(tier)
         if steps is not None:
-            return (self._step_id(steps.column_next(self.ctx)), money(self.rule.repeat.amount_wan),
-                    str(self.rule.year_offset))
+            return (self._w(self._step_id(steps.column_next(self.ctx)), "ft IS NULL"),
+                    money(self.rule.repeat.amount_wan), str(self.rule.year_offset))
         tid = "CAST(NULL AS STRING)" if tier.id == "-" else quote(tier.id)
-        matched = self._matched(tier)[0] if tier.matches else None
-        return tid, self._amount(tier, matched), str(self._offset(tier))
+        if tier.matches:
+            return tid, self._amount(tier, self._matched(tier)[0]), str(self._offset(tier))
+        return tid, self._w(self._amount(tier)), str(self._offset(tier))
 
     # -- steps
 
@@ -259,7 +269,8 @@ class _RulePlan:
                     if col + suffix in cy_cols:
                         projected.append(f"{alias}.{col}{suffix} AS {ident(f'{base}@{k}')}{suffix}")
         # Chains are compiled first (they register the columns they read), then joined.
-        tier_sql = [(c.truth, _near_key(c, i)) for i, c in enumerate(tier_cols)]
+        tier_sql = [(c.truth, _nearness(c)) for c in tier_cols]
+        decide = self._decide(tier_cols)  # registers the figures it reads (and their columns) first
         for other in self.needs:
             m = self.ctx.aw_index[other]
             width = len(self.rs.rules[other].all_tiers())
@@ -276,33 +287,55 @@ class _RulePlan:
             + ("" if self.keep_na else
                f" AND (({area_sql(self.policy)} AND {window_sql(self.policy)}) OR {before_sql(rule, self.policy)})"))
 
-        # 2. wide: one row per fact, every tier's truth and nearness
+        # 2. wide: one row per fact, every tier's truth and nearness, and the few figures the
+        # later steps read. The hit policy is compiled first: it registers those figures
+        # (``_w``), so that the materialised step carries them and not every fact column.
         count = len(self.tiers)
         first_true = "CASE " + " ".join(f"WHEN t{i} THEN {i}" for i in range(count)) + " END"
         first_unknown = "CASE " + " ".join(f"WHEN t{i} IS NULL THEN {i}" for i in range(count)) + " END"
-        least = f"LEAST({', '.join(f'k{i}' for i in range(count))})" if count > 1 else "k0"
-        extra = []
+        # The nearness of tiers is only asked when every tier fails and the common conditions
+        # do not (then no tier is named): computed in a CASE, only for those rows.
+        asked = "ft IS NULL AND fu IS NULL AND c_t IS DISTINCT FROM FALSE"
+        nearness = ", ".join(f"CASE WHEN {asked} THEN {f} END AS f{i}, CASE WHEN {asked} THEN {g} END AS g{i}"
+                             for i, (_, (f, g)) in enumerate(tier_sql))
+        fmin = _least([f"f{i}" for i in range(count)])
+        gmin = _least([f"CASE WHEN f{i} = fmin THEN g{i} END" for i in range(count)])
+        near = ("CASE " + " ".join(f"WHEN f{i} = fmin AND (gmin IS NULL OR g{i} = gmin) THEN {i}"
+                                   for i in reversed(range(count))) + " END")
+        extra, kept = [], []
         for tier in self.tiers:
             steps = self._steps(tier)
             if steps is not None:
                 low, high = steps.column_range(ctx)
                 extra += [f"{low} AS s_low", f"{high} AS s_high"]
+                kept += ["s_low", "s_high"]
         by = f", {ident(rule.once_by)} AS _by" if rule.once_by else ", CAST(NULL AS STRING) AS _by"
-        # The nearness of tiers is only asked when every tier fails and the common conditions
-        # do not (then no tier is named): computed lazily, per row.
-        wide = ", ".join(f"{t} AS t{i}, CASE WHEN {common.truth} = FALSE THEN NULL ELSE {k} END AS k{i}"
-                         for i, (t, k) in enumerate(tier_sql))
+        truths = ", ".join(f"{t} AS t{i}" for i, (t, _) in enumerate(tier_sql))
+        keep = ["cid", "fid", "fkey", "year", "_area", "_win", "_before", "c_t",
+                *(f"t{i}" for i in range(count)), "ft", "fu", "near", *kept, "_by"]
+        figures = "".join(f", {sql} AS {alias}" for sql, alias in self.wcols.items())
         out.append((f"r{n}_wide", (
-            f"SELECT w.*, {first_true} AS ft, {first_unknown} AS fu, "
-            f"CASE WHEN {first_true} IS NULL AND {first_unknown} IS NULL THEN 9999 - CAST({least} % 10000 AS INTEGER) END AS near FROM ("
-            f"SELECT b.*, {common.truth} AS c_t, {wide}{''.join(', ' + e for e in extra)}{by} "
-            f"FROM ({base}) b) w")))
+            f"SELECT {', '.join(keep)}{figures} FROM ("
+            f"SELECT v.*, {near} AS near FROM (SELECT v.*, {gmin} AS gmin FROM (SELECT v.*, {fmin} AS fmin FROM ("
+            f"SELECT v.*, {nearness} FROM (SELECT w.*, {first_true} AS ft, {first_unknown} AS fu FROM ("
+            f"SELECT b.*, {common.truth} AS c_t, {truths}{''.join(', ' + e for e in extra)}{by} "
+            f"FROM ({base}) b) w) v) v) v) v) w")))
 
         # 3. the hit policy, per fact
-        out.append((f"r{n}_dec", self._decide(tier_cols)))
+        out.append((f"r{n}_dec", decide))
         # 4. one-time scopes
         out.append((f"r{n}_out", self._scoped()))
         return out
+
+    def _w(self, sql: str, when: str | None = None) -> str:
+        """A figure of the fact the hit policy reads, computed in the wide step (only where
+        ``when`` holds) and read there as ``w.<alias>``. Literals stay inline."""
+        if _LITERAL.fullmatch(_WORDS.sub("", re.sub(r"'[^']*'", "", sql))):
+            return sql
+        if when:
+            sql = f"CASE WHEN {when} THEN {sql} END"
+        alias = self.wcols.setdefault(sql, f"e{len(self.wcols)}")
+        return f"w.{alias}"
 
     def _matched_join(self) -> tuple[str, list[str]]:
         """The matched rules' findings of the same event, for matching (minimum) awards: per
@@ -355,7 +388,7 @@ class _RulePlan:
                           f"WHEN {amount} IS NULL THEN 'needs_info' ELSE 'eligible' END")
                 amount = f"CASE WHEN {refused} THEN NULL ELSE {amount} END"
             else:
-                amount = self._amount(tier)
+                amount = self._w(self._amount(tier))
                 if rule.award.kind in ("pass_through", "minimum"):
                     status = f"CASE WHEN {amount} IS NULL THEN 'needs_info' ELSE 'eligible' END"
             missing = f"CASE WHEN {amount} IS NULL THEN {quote(rule.award.field or tier.matches or '')} END"
@@ -372,13 +405,14 @@ class _RulePlan:
             parts.append(
                 f"SELECT {cols}, {i} * 1000000 AS tier_rank, {tid} AS tier, CAST(NULL AS STRING) AS scope_tier, "
                 f"'needs_info' AS status, {amount} AS amount, "
-                f"w.year + {offset} AS pay_year, {_first(conds, ctx, 'NULL')} AS missing, "
+                f"w.year + {offset} AS pay_year, {self._w(_first(conds, ctx, 'NULL'), f'ft IS NULL AND t{i} IS NULL')} "
+                f"AS missing, "
                 f"CAST(NULL AS STRING) AS failing {src} WHERE {pick}")
         # not eligible: the nearest tier (none when a condition common to all tiers fails)
         near_tier = "CASE w.near " + " ".join(f"WHEN {i} THEN {self._shown(i)[0]}" for i in range(len(self.tiers))) + " END"
-        near_fail = ("CASE w.near " + " ".join(
+        near_fail = self._w("CASE near " + " ".join(
             f"WHEN {i} THEN {_first([*rule.conditions, *t.conditions], ctx, 'FALSE')}"
-            for i, t in enumerate(self.tiers)) + " END")
+            for i, t in enumerate(self.tiers)) + " END", "ft IS NULL AND fu IS NULL")
         parts.append(
             f"SELECT {cols}, 0 AS tier_rank, CASE WHEN w.c_t = FALSE THEN CAST(NULL AS STRING) ELSE {near_tier} END AS tier, "
             f"CAST(NULL AS STRING) AS scope_tier, 'not_eligible' AS status, CAST(NULL AS {MONEY}) AS amount, "
