@@ -54,6 +54,9 @@ class Plan:
     subjects: set[str] = field(default_factory=set)
     rule_order: list[str] = field(default_factory=list)
     uses_steps: bool = False
+    views: set[str] = field(default_factory=set)
+    """Steps cheap enough to stay views (read once, computed where read); the others are
+    materialised."""
 
 
 @dataclass
@@ -271,6 +274,7 @@ class _RulePlan:
         # Chains are compiled first (they register the columns they read), then joined.
         tier_sql = [(c.truth, _nearness(c)) for c in tier_cols]
         decide = self._decide(tier_cols)  # registers the figures it reads (and their columns) first
+        off_failing = _first(rule.conditions, ctx, "FALSE")
         for other in self.needs:
             m = self.ctx.aw_index[other]
             width = len(self.rs.rules[other].all_tiers())
@@ -286,6 +290,18 @@ class _RulePlan:
             # them: most of a city is outside a district's rules.
             + ("" if self.keep_na else
                f" AND (({area_sql(self.policy)} AND {window_sql(self.policy)}) OR {before_sql(rule, self.policy)})"))
+
+        # Facts inside area and window that fail a condition common to every tier (a
+        # services firm under an industrial clause: most of a city under most city-wide
+        # clauses) are not eligible whatever the tiers say: they skip the steps below and
+        # become findings where they are read (``r<n>_off``, a view).
+        off = f"COALESCE(({common.truth}) = FALSE AND _area AND _win, FALSE)" if rule.conditions else None
+        if off:
+            out.append((f"r{n}_off", (
+                f"SELECT cid, {quote(rule.id)} AS rule_id, {n} AS rule_order, year + {rule.year_offset} AS year, fid, "
+                f"0 AS tier_rank, CAST(NULL AS STRING) AS tier, 'not_eligible' AS status, "
+                f"CAST(NULL AS {MONEY}) AS amount_wan, CAST(NULL AS STRING) AS missing, {off_failing} AS failing "
+                f"FROM ({base}) b WHERE {off}")))
 
         # 2. wide: one row per fact, every tier's truth and nearness, and the few figures the
         # later steps read. The hit policy is compiled first: it registers those figures
@@ -319,13 +335,22 @@ class _RulePlan:
             f"SELECT v.*, {near} AS near FROM (SELECT v.*, {gmin} AS gmin FROM (SELECT v.*, {fmin} AS fmin FROM ("
             f"SELECT v.*, {nearness} FROM (SELECT w.*, {first_true} AS ft, {first_unknown} AS fu FROM ("
             f"SELECT b.*, {common.truth} AS c_t, {truths}{''.join(', ' + e for e in extra)}{by} "
-            f"FROM ({base}) b) w) v) v) v) v) w")))
+            f"FROM ({base}) b{f' WHERE NOT {off}' if off else ''}) w) v) v) v) v) w")))
 
         # 3. the hit policy, per fact
         out.append((f"r{n}_dec", decide))
         # 4. one-time scopes
         out.append((f"r{n}_out", self._scoped()))
+        # 5. all the rule's findings
+        out.append((f"r{n}_all", f"SELECT * FROM r{n}_out" + (f" UNION ALL SELECT * FROM r{n}_off" if off else "")))
         return out
+
+    def views(self) -> set[str]:
+        """Without a one-time scope, the hit policy and its output are read once, straight
+        through: views. A scope numbers the decisions (read twice), so they are kept. The
+        findings that skip the steps, and all the rule's findings, are views."""
+        n = self.n
+        return {f"r{n}_off", f"r{n}_all"} | ({f"r{n}_dec", f"r{n}_out"} if self.rule.once == "none" else set())
 
     def _w(self, sql: str, when: str | None = None) -> str:
         """A figure of the fact the hit policy reads, computed in the wide step (only where
@@ -347,7 +372,7 @@ class _RulePlan:
             joins.append(
                 f"LEFT JOIN (SELECT cid, fid, max_by(amount_wan, tier_rank) AS a FROM r{m}_out WHERE status = 'eligible' "
                 f"GROUP BY cid, fid) ma{m} ON ma{m}.cid = w.cid AND ma{m}.fid = w.fid "
-                f"LEFT JOIN (SELECT cid, fid, min_by(status, tier_rank) AS s FROM r{m}_out GROUP BY cid, fid) ms{m} "
+                f"LEFT JOIN (SELECT cid, fid, min_by(status, tier_rank) AS s FROM r{m}_all GROUP BY cid, fid) ms{m} "
                 f"ON ms{m}.cid = w.cid AND ms{m}.fid = w.fid")
             cols += [f"ma{m}.a AS mt{m}_amount", f"ms{m}.s AS mt{m}_status"]
         return " ".join(joins), cols
@@ -497,13 +522,14 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
         plan.subjects.add(rule.subject)
         one = _RulePlan(ruleset, rule, n, aw_index, matched_by, keep_not_applicable, rule.id in chained)
         plan.steps += one.steps()
+        plan.views |= one.views()
         plan.uses_steps |= one.uses_steps
         step = one.awarded_step()
         if step:
             plan.steps.append(step)
 
     # Groups across rules rewrite only their members' findings, one group after another.
-    source = {rule_id: f"r{aw_index[rule_id]}_out" for rule_id in plan.rule_order}
+    source = {rule_id: f"r{aw_index[rule_id]}_all" for rule_id in plan.rule_order}
     for g, group in enumerate(ruleset.groups):
         if group.hit_policy != "highest":
             continue
@@ -540,7 +566,7 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
         tables.setdefault(table, []).append(rule_id)
     parts = []
     for table, rules in tables.items():
-        only = "" if table.endswith("_out") else f" AND rule_id IN ({', '.join(quote(r) for r in rules)})"
+        only = "" if table.endswith("_all") else f" AND rule_id IN ({', '.join(quote(r) for r in rules)})"
         parts.append(f"SELECT {', '.join(FINDING_COLUMNS)} FROM {table} WHERE {keep}{drop}{only}")
     plan.steps.append(("findings", " UNION ALL ".join(parts)))
     return plan

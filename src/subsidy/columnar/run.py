@@ -47,10 +47,11 @@ def run_chunks(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, *, chunk: int =
             con.execute(f"CREATE OR REPLACE TEMP VIEW facts_{subject} AS SELECT * FROM all_facts_{subject} "
                         f"WHERE cid >= {start} AND cid < {end}")
         for name, sql in plan.steps[:-1]:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            kind = "VIEW" if name in plan.views else "TABLE"
+            con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {sql}")
         yield con.sql(plan.steps[-1][1]).to_arrow_table()
-        for name, _ in plan.steps[:-1]:
-            con.execute(f"DROP TABLE IF EXISTS {name}")
+        for name, _ in reversed(plan.steps[:-1]):
+            con.execute(f"DROP {'VIEW' if name in plan.views else 'TABLE'} IF EXISTS {name}")
         if progress:
             progress(end - start, top)
         start = end

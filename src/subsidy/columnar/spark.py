@@ -39,7 +39,8 @@ def run_plan(spark: Any, ruleset: RuleSet, folder: str | Path, keep_not_applicab
         # Each step is materialised with its lineage cut (like DuckDB's temporary tables):
         # a view keeps the plan of every step before it, and a hundred nested steps would be
         # analysed as one tree, which exhausts the driver's memory.
-        spark.sql(sql).localCheckpoint(eager=True).createOrReplaceTempView(name)
+        frame = spark.sql(sql)
+        (frame if name in plan.views else frame.localCheckpoint(eager=True)).createOrReplaceTempView(name)
     rows = spark.sql(plan.steps[-1][1]).collect()
     columns = ["cid", "rule_id", "year", "status", "amount_wan", "tier"]
     return pa.table({c: pa.array([row[c] for row in rows], type=t) for c, t in zip(
