@@ -17,8 +17,9 @@ from ..fields import SUBJECTS
 from ..ruleset import RuleSet
 from .plan import STEP_LIMIT, Plan, compile_plan
 
-CHUNK = 250_000
-"""Companies per chunk: about 750,000 company-years, a few hundred MB of working memory."""
+CHUNK = 1_000_000
+"""Companies per chunk: about 3 million company-years, a city in one pass; DuckDB keeps the
+working tables within its memory limit (spilling beyond it)."""
 
 
 @lru_cache(maxsize=16)

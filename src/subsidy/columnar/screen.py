@@ -19,8 +19,9 @@ from .. import population, vocab
 from ..profile import Profile
 from ..ruleset import RuleSet
 
-CHUNK = 250_000
-"""Companies per chunk of the plan (the runner's own default when it has one)."""
+CHUNK = 1_000_000
+"""Companies per chunk of the plan (as the runner's own default): a city in one pass, a
+province in a few, each within DuckDB's memory limit (it spills beyond it)."""
 
 
 def connect(memory_limit: str | None = "2GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -157,8 +158,11 @@ SELECT c.credit_code, c.name, c.district, c.sector, f.rule_id, m.policy_id, m.ti
        f.tier, f.status, f.amount_wan, f.missing, f.failing, f.fid AS subject, k.first_row AS source_row
 FROM chunk f JOIN companies c ON c.cid = f.cid JOIN company_rows k ON k.cid = f.cid
 JOIN rules_meta m ON m.rule_id = f.rule_id
-ORDER BY f.cid, f.rule_order, f.year, f.fid, f.tier_rank
 """
+_ORDER = " ORDER BY f.cid, f.rule_order, f.year, f.fid, f.tier_rank"
+"""Findings read by people (CSV, xlsx) come company by company. A Parquet file is read by
+programs, which sort as they need: sorting millions of wide rows would cost more than the
+screening itself."""
 
 
 def _claimed(register_url: str | None) -> pa.Table | None:
@@ -262,7 +266,7 @@ def screen_file(source: str | Path, out: str | Path, ruleset: RuleSet, *, push_p
             for table in screened.iter_findings(ruleset, keep_not_applicable=keep_not_applicable,
                                                 chunk=chunk, progress=step):
                 con.register("chunk", table)
-                writer.write(con.sql(_ENRICH).to_arrow_table())
+                writer.write(con.sql(_ENRICH + ("" if format_of(out) == ".parquet" else _ORDER)).to_arrow_table())
                 _add_chunk(con, "chunk")
                 con.unregister("chunk")
                 result.findings += table.num_rows
@@ -387,7 +391,7 @@ def push_table(screened: Screened, include_support: bool = False) -> pa.Table:
 
 def findings_table(screened: Screened) -> pa.Table:
     """The current findings with company and rule columns (as ``subsidy screen`` writes them)."""
-    return screened.con.sql(_ENRICH.replace("FROM chunk f", "FROM current_findings f")).to_arrow_table()
+    return screened.con.sql((_ENRICH + _ORDER).replace("FROM chunk f", "FROM current_findings f")).to_arrow_table()
 
 
 def company_ids(screened: Screened, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
