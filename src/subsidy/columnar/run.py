@@ -34,8 +34,11 @@ def plan_for(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
 
 def run_chunks(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, *, chunk: int = CHUNK,
                keep_not_applicable: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> Iterator[pa.Table]:
-    """Findings of every company in ``all_facts_*`` tables, one Arrow table per chunk."""
+               progress: Callable[[int, int], None] | None = None,
+               into: str | None = None) -> Iterator[pa.Table | str]:
+    """Findings of every company in ``all_facts_*`` tables, one Arrow table per chunk; or,
+    with ``into``, each chunk's findings left in that temporary table (its name yielded),
+    for a writer that streams them out without a copy of the whole chunk in Python."""
     plan = plan_for(ruleset, keep_not_applicable)
     if plan.uses_steps:  # the numbers a step ladder is unfolded on
         con.execute(f"CREATE TEMP TABLE IF NOT EXISTS steps_k AS SELECT range AS k FROM range({STEP_LIMIT})")
@@ -50,7 +53,11 @@ def run_chunks(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, *, chunk: int =
         for name, sql in plan.steps[:-1]:
             kind = "VIEW" if name in plan.views else "TABLE"
             con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {sql}")
-        yield con.sql(plan.steps[-1][1]).to_arrow_table()
+        if into:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {plan.steps[-1][1]}")
+            yield into
+        else:
+            yield con.sql(plan.steps[-1][1]).to_arrow_table()
         for name, _ in reversed(plan.steps[:-1]):
             con.execute(f"DROP {'VIEW' if name in plan.views else 'TABLE'} IF EXISTS {name}")
         if progress:

@@ -159,6 +159,8 @@ SELECT c.credit_code, c.name, c.district, c.sector, f.rule_id, m.policy_id, m.ti
 FROM chunk f JOIN companies c ON c.cid = f.cid JOIN company_rows k ON k.cid = f.cid
 JOIN rules_meta m ON m.rule_id = f.rule_id
 """
+_BATCH = 500_000
+"""Rows per batch written out (a Parquet row group)."""
 _ORDER = " ORDER BY f.cid, f.rule_order, f.year, f.fid, f.tier_rank"
 """Findings read by people (CSV, xlsx) come company by company. A Parquet file is read by
 programs, which sort as they need: sorting millions of wide rows would cost more than the
@@ -263,13 +265,14 @@ def screen_file(source: str | Path, out: str | Path, ruleset: RuleSet, *, push_p
                 if progress:
                     progress("screen", done, total)
 
-            for table in screened.iter_findings(ruleset, keep_not_applicable=keep_not_applicable,
-                                                chunk=chunk, progress=step):
-                con.register("chunk", table)
-                writer.write(con.sql(_ENRICH + ("" if format_of(out) == ".parquet" else _ORDER)).to_arrow_table())
-                _add_chunk(con, "chunk")
-                con.unregister("chunk")
-                result.findings += table.num_rows
+            enrich = _ENRICH + ("" if format_of(out) == ".parquet" else _ORDER)
+            for name in screened.iter_findings(ruleset, keep_not_applicable=keep_not_applicable,
+                                               chunk=chunk, progress=step, into="chunk"):
+                for batch in con.sql(enrich).to_arrow_reader(_BATCH):
+                    writer.write(pa.Table.from_batches([batch]))
+                _add_chunk(con, name)
+                result.findings += con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+                con.execute(f"DROP TABLE {name}")
             written.append(writer.close(empty_schema=_findings_schema(con)))
         except BaseException:
             writer.abort()
