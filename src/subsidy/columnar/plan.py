@@ -7,9 +7,12 @@ with temporary views (:mod:`subsidy.columnar.spark`). Conditions compile themsel
 the interactive evaluator (:mod:`subsidy.evaluate`) stage by stage, per rule in the order
 where a rule comes after the rules it chains on or matches:
 
-1. ``r<n>_wide``: the facts the rule selects, with the policy's area and window, the figures
-   ``k`` years later (``at:``) and the matches of rules it chains on; one row per fact, each
-   tier's three-valued truth and "nearest tier" key;
+0. ``lagged_<subject>``: once per subject whose rules read figures ``k`` years later (``at:``),
+   its facts with those figures joined;
+1. ``r<n>_wide``: the facts the rule selects, with the policy's area and window and the
+   matches of rules it chains on; one row per fact, each tier's three-valued truth and what
+   the "nearest tier" is chosen by, and the figures the later steps read. Facts failing a
+   condition common to every tier go straight to ``r<n>_off`` (not eligible, a view);
 2. ``r<n>_dec``: the hit policy — the highest tier that holds, or every tier (collect), one
    finding per step of a step ladder; else the unknown tiers (needs information, provisional
    amount); else the nearest tier (not eligible); outside area or window, not applicable;
@@ -17,6 +20,7 @@ where a rule comes after the rules it chains on or matches:
 3. ``r<n>_out``: one-time scopes, counting earlier events before the window where the rule
    says ``once_counts: ever``;
 4. ``aw<n>``: the rule's matches per company and year, for rules chaining on it;
+   ``r<n>_all``: all the rule's findings (a view);
 5. groups across rules (the higher award for one event or year), applied last.
 
 Findings carry the year the award is paid (the event's year plus ``year_offset``).
@@ -179,6 +183,33 @@ _LITERAL = re.compile(r"[\s\d.,()+\-*|]*")
 """What is left of a literal SQL expression once its strings and type words are removed."""
 
 
+def facts_of(ruleset: RuleSet, subject: str) -> str:
+    """The table a rule over ``subject`` reads: its facts, or :func:`lagged` ones."""
+    return f"lagged_{subject}" if any(s == subject for s, _ in ruleset.offsets) else f"facts_{subject}"
+
+
+def lagged(ruleset: RuleSet, subject: str) -> str | None:
+    """The facts of ``subject`` with the figures ``k`` years after each fact's year that its
+    rules read (``at:``), joined once for every rule over them; None when none reads any."""
+    by_k: dict[int, list[str]] = {}
+    for name in sorted(name for s, name in ruleset.offsets if s == subject):
+        base, _, k = name.partition("@")
+        by_k.setdefault(int(k), []).append(base)
+    if not by_k:
+        return None
+    joins, projected = [], []
+    cy_cols = subject_columns("company_year")
+    for k, bases in sorted(by_k.items()):
+        alias = f"lag{k}"
+        joins.append(f"LEFT JOIN facts_company_year {alias} ON {alias}.cid = f.cid AND {alias}.year = f.year + {k}")
+        for base in bases:
+            col = ident(base)
+            for suffix in ("", "__num", "__den"):
+                if col + suffix in cy_cols:
+                    projected.append(f"{alias}.{col}{suffix} AS {ident(f'{base}@{k}')}{suffix}")
+    return f"SELECT f.*, {', '.join(projected)} FROM facts_{subject} f {' '.join(joins)}"
+
+
 def _integral(value: Decimal) -> bool:
     return value == value.to_integral_value()
 
@@ -255,22 +286,9 @@ class _RulePlan:
         tier_cols = [and_cols([common, ctx.all_of(t.conditions)]) for t in self.tiers]
         out: list[tuple[str, str]] = []
 
-        # 1. base: the facts the rule selects, with lags and chained matches joined
+        # 1. base: the facts the rule selects (with the later years' figures, ``lagged``)
+        # and the matches of the rules it chains on
         joins, projected = [], []
-        lags = sorted({name for subject, name in self.rs.offsets if subject == rule.subject})
-        by_k: dict[int, list[str]] = {}
-        for name in lags:
-            base, _, k = name.partition("@")
-            by_k.setdefault(int(k), []).append(base)
-        cy_cols = subject_columns("company_year")
-        for k, bases in sorted(by_k.items()):
-            alias = f"lag{k}"
-            joins.append(f"LEFT JOIN facts_company_year {alias} ON {alias}.cid = f.cid AND {alias}.year = f.year + {k}")
-            for base in bases:
-                col = ident(base)
-                for suffix in ("", "__num", "__den"):
-                    if col + suffix in cy_cols:
-                        projected.append(f"{alias}.{col}{suffix} AS {ident(f'{base}@{k}')}{suffix}")
         # Chains are compiled first (they register the columns they read), then joined.
         tier_sql = [(c.truth, _nearness(c)) for c in tier_cols]
         decide = self._decide(tier_cols)  # registers the figures it reads (and their columns) first
@@ -285,7 +303,7 @@ class _RulePlan:
             f"SELECT b.*, {area_sql(self.policy)} AS _area, {window_sql(self.policy)} AS _win, "
             f"{before_sql(rule, self.policy)} AS _before{''.join(f', {v} AS {k}' for k, v in ctx.columns.items())} "
             f"FROM (SELECT f.*{''.join(', ' + p for p in projected)} "
-            f"FROM facts_{rule.subject} f {' '.join(joins)}) b WHERE COALESCE({select.truth}, FALSE)"
+            f"FROM {facts_of(self.rs, rule.subject)} f {' '.join(joins)}) b WHERE COALESCE({select.truth}, FALSE)"
             # Facts outside the area or window are only kept where a finding or a count needs
             # them: most of a city is outside a district's rules.
             + ("" if self.keep_na else
@@ -516,6 +534,10 @@ def compile_plan(ruleset: RuleSet, keep_not_applicable: bool = False) -> Plan:
     chained = {c.after for r in ruleset.rules.values() for c in r.afters() if c.met == "awarded"}
     matched_by = {t.matches for r in ruleset.rules.values() for t in r.all_tiers() if t.matches}
     support = [r.id for r in ruleset.rules.values() if r.award.kind == "none"]
+    for subject in sorted({r.subject for r in ruleset.rules.values()}):
+        sql = lagged(ruleset, subject)
+        if sql:
+            plan.steps.append((f"lagged_{subject}", sql))
     for n, rule in enumerate(ruleset.ordered):
         aw_index[rule.id] = n
         plan.rule_order.append(rule.id)
