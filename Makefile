@@ -25,6 +25,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	@echo "在浏览器中打开 / open in your browser: http://localhost:$(PORT)"
+	@bash scripts/warm.sh $(PORT) $(BIN) &
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 # 为全市服务 / serve a city: N app processes behind nginx (sticky sessions), until Ctrl-C.
