@@ -128,3 +128,100 @@ def test_the_chinese_self_check_files_are_unchanged() -> None:
     page = report_html(report, profile, ruleset=default_rules(), lang="zh")
     assert '<html lang="zh-CN">' in page and "lang=\"zh-CN\"><" not in page.split("<body>", 1)[1]
     assert "可获得奖励合计" in page and "（" in page
+
+
+# ------------------------------------------------------------------------------ 审核: claims
+
+
+def example_typed_values() -> list[str]:
+    """The free text of the example companies a filled template carries (names, leaders,
+    projects, a recognised product): data, kept as typed."""
+    values: set[str] = set()
+    for path in EXAMPLES:
+        values |= set(typed_values(path))
+    return sorted(values, key=len, reverse=True)
+
+
+def workbook_notes(data: bytes) -> list[str]:
+    """The texts a workbook shows besides its cells: header comments and the drop-downs'
+    error messages."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    notes = []
+    for sheet in book.worksheets:
+        notes += [cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment]
+        notes += [v.error for v in sheet.data_validations.dataValidation if v.error]
+    return notes
+
+
+@pytest.mark.parametrize("example", [False, True], ids=["empty", "example"])
+def test_the_claims_template_is_english(example: bool) -> None:
+    from subsidy.claims import template_bytes
+
+    data = template_bytes(example=example, lang="en")
+    texts = workbook_texts(data) + workbook_notes(data)
+    assert chinese_in(texts, example_typed_values()) == []
+    assert "Operating revenue (RMB 10k)" in texts and "Claims" in texts
+
+
+def test_the_chinese_claims_template_is_unchanged() -> None:
+    from subsidy.claims import template_bytes
+
+    texts = workbook_texts(template_bytes(example=True), set())
+    assert {"填写说明", "企业", "申报", "奖励条款", "代码表", "营业收入（万元）", "申报金额（万元）",
+            "申报年度", "是/否", "示例-001", "上市奖励"} <= set(texts)
+    assert "Claims" not in texts and "Operating revenue (RMB 10k)" not in texts
+
+
+def _read(data: bytes, name: str) -> Any:
+    from subsidy.claims import read_claims
+
+    batch = read_claims(data, name)
+    assert batch.problems == []
+    return batch
+
+
+def test_a_filled_english_template_reads_as_the_chinese_one() -> None:
+    """Sheet names, headers, code labels, yes/no and award titles in English are read back
+    to the same companies and claims as the Chinese template's."""
+    from subsidy.claims import template_bytes
+
+    english = _read(template_bytes(example=True, lang="en"), "claims-example.xlsx")
+    chinese = _read(template_bytes(example=True), "申报核验示例.xlsx")
+    assert [c.profile.model_dump() for c in english.companies] == \
+        [c.profile.model_dump() for c in chinese.companies]
+    assert len(english.companies) == len(EXAMPLES)
+
+    def claims(batch: Any) -> list[tuple[Any, ...]]:
+        return [(c.credit_code, c.company_name, c.rule_id, c.year, c.claimed_wan) for c in batch.claims]
+
+    assert claims(english) == claims(chinese) and claims(english)
+    assert {c.sheet for c in english.claims} == {"Claims"}
+    assert english.claims[0].rule_ref != chinese.claims[0].rule_ref  # the English title was read
+
+
+def _verification(lang: str) -> Any:
+    from subsidy.claims import template_bytes
+    from subsidy.verify import run_batch
+
+    name = "claims-example.xlsx" if lang == "en" else "申报核验示例.xlsx"
+    return run_batch(_read(template_bytes(example=True, lang=lang), name), rules=default_rules())
+
+
+def test_the_verification_report_is_english() -> None:
+    from subsidy.verify import report_workbook
+
+    verification = _verification("en")
+    data = report_workbook(verification, rules=default_rules(), lang="en")
+    texts = workbook_texts(data)
+    assert chinese_in(texts, [*example_typed_values(), verification.source_name]) == []
+    assert "Verdicts" in texts and "Claimed (RMB 10k)" in texts
+
+
+def test_the_chinese_verification_report_is_unchanged() -> None:
+    from subsidy.verify import report_workbook
+
+    texts = workbook_texts(report_workbook(_verification("zh"), rules=default_rules()), set())
+    assert {"核验结果", "汇总", "按条款", "按年度", "问题行", "规则版本", "申报金额（万元）", "核验结论",
+            "Verdict", "理由", "Reasons", "需补充"} <= set(texts)
