@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from language_check import chinese_runs, free_text, without
 
+from subsidy import vocab
 from subsidy.evaluate import default_rules, evaluate
 from subsidy.export import report_html, workbook_bytes
 from subsidy.profile import load_profile
@@ -225,3 +226,75 @@ def test_the_chinese_verification_report_is_unchanged() -> None:
     texts = workbook_texts(report_workbook(_verification("zh"), rules=default_rules()), set())
     assert {"核验结果", "汇总", "按条款", "按年度", "问题行", "规则版本", "申报金额（万元）", "核验结论",
             "Verdict", "理由", "Reasons", "需补充"} <= set(texts)
+
+
+# ------------------------------------------------------------------------------ 政策测算
+
+
+@pytest.fixture(scope="module")
+def screened(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A small generated population screened under the default rules, as the page does it."""
+    from subsidy.columnar.output import write_table
+    from subsidy.columnar.screen import from_file, tables_for
+    from subsidy.population_sample import sample_population
+
+    path = tmp_path_factory.mktemp("screening") / "population.parquet"
+    write_table(sample_population(300, seed=20261202), path)
+    result = from_file(path)
+    rules = default_rules()
+    tables_for(result, result.findings(rules), rules)
+    yield result
+    result.con.close()
+
+
+def _names(screened: Any) -> list[str]:
+    """The companies' names of the population file: its data."""
+    names = screened.con.sql("SELECT name FROM companies").fetchall()
+    return sorted({name for (name,) in names if name}, key=len, reverse=True)
+
+
+NOTICE_DATES = ("2026-03-01", "2026-03-07")
+
+
+def _lists(screened: Any, lang: str) -> dict[str, bytes]:
+    import datetime as dt
+
+    from subsidy.ui.screening_page import notice_xlsx, push_xlsx
+
+    start, end = (dt.date.fromisoformat(d) for d in NOTICE_DATES)
+    return {"push": push_xlsx(screened, default_rules(), lang),
+            "notice": notice_xlsx(screened, start, end, default_rules(), lang)}
+
+
+@pytest.mark.parametrize("kind", ["push", "notice"])
+def test_the_screening_lists_are_english(screened: Any, kind: str) -> None:
+    data = _lists(screened, "en")[kind]
+    texts = workbook_texts(data)
+    assert len(texts) > 50  # the sample has eligible companies: the list is not empty
+    assert chinese_in(texts, _names(screened)) == []
+    assert {"Amount (RMB 10k)", "Operating revenue (RMB 10k)"} <= set(texts)
+    if kind == "push":
+        assert set(texts) & {label.en for label in vocab.DISTRICTS.values()}
+    else:
+        assert "Notice starts" in texts
+
+
+@pytest.mark.parametrize("kind", ["push", "notice"])
+def test_the_chinese_screening_lists_are_unchanged(screened: Any, kind: str) -> None:
+    """The Chinese lists hold what the page wrote before it had an English form."""
+    import datetime as dt
+
+    from subsidy.columnar.screen import PUSH_HEADER, push_table
+    from subsidy.ui.screening_page import _xlsx, notice_table
+
+    start, end = (dt.date.fromisoformat(d) for d in NOTICE_DATES)
+    before = {"push": lambda: _xlsx(push_table(screened), PUSH_HEADER),
+              "notice": lambda: _xlsx(notice_table(screened, start, end),
+                                      {**PUSH_HEADER, "notice_start": "公示开始", "notice_end": "公示结束"})}
+    texts = workbook_texts(_lists(screened, "zh")[kind], set())
+    assert texts == workbook_texts(before[kind](), set())
+    assert {"金额（万元）", "营业收入（万元）"} <= set(texts)
+    if kind == "push":
+        assert set(texts) & {label.zh for label in vocab.DISTRICTS.values()}
+    else:
+        assert "公示开始" in texts
