@@ -228,6 +228,32 @@ def test_the_chinese_verification_report_is_unchanged() -> None:
             "Verdict", "理由", "Reasons", "需补充"} <= set(texts)
 
 
+def test_a_companys_history_is_english(tmp_path: Path) -> None:
+    """The history workbook of the 审核 page: claims verified in English, one proposed and
+    decided by officials whose names are Chinese (their names are data)."""
+    from register_support import staff
+
+    from subsidy.accounts import Accounts
+    from subsidy.claims import template_bytes
+    from subsidy.register import Register
+    from subsidy.verify import history_workbook, run_batch
+
+    register = Register(f"sqlite:///{tmp_path / 'register.sqlite'}")
+    people = staff(Accounts(register))
+    verification = run_batch(_read(template_bytes(example=True, lang="en"), "claims-example.xlsx"),
+                             rules=default_rules(), register=register, record=True, official="clerk1")
+    claim = verification.verdicts[0]
+    register.propose(claim.register_claim_id, "approve", people["clerk1"], "", None)
+    register.decide(claim.register_claim_id, "approve", people["reviewer1"], "", None)
+    histories = register.history(claim.credit_code or "")
+    names = [person.display_name for person in people.values()]  # the accounts' brackets are wording
+    texts = workbook_texts(history_workbook(histories, lang="en", rules=default_rules()))
+    assert chinese_in(texts, [*example_typed_values(), *names]) == []
+    assert "Approve" in texts and "Claims and verdicts" in texts
+    chinese = workbook_texts(history_workbook(histories), set())
+    assert {"申报与核验", "决定记录", "申报金额（万元）", "批准"} <= set(chinese)
+
+
 # ------------------------------------------------------------------------------ 政策测算
 
 

@@ -22,6 +22,7 @@ from .evaluate import default_rules
 from .export import safe_cell
 from .money_display import wan_unit
 from .register import ClaimHistory
+from .register.records import person_in
 from .ruleset import RuleSet
 from .verdict_labels import STATUS_LABELS, VERDICT_ORDER
 
@@ -258,11 +259,76 @@ def report_workbook(verification: Verification, target: str | Path | io.BytesIO 
     return _saved(book, target)
 
 
-def history_workbook(histories: list[ClaimHistory], target: str | Path | io.BytesIO | None = None) -> bytes:
-    """A company's claims, verifications and decisions (.xlsx)."""
+_HISTORY_HEADS_EN = [
+    "Claim id", "Company name", "Unified social credit code", "Rule id", "Award", "Year",
+    f"Claimed{_UNIT['en']}", f"Computed{_UNIT['en']}", "Verdict", "Reasons", "Current decision",
+    f"Approved{_UNIT['en']}", "Clerk (proposed)", "Reviewer (decided)", "Decided at", "Note",
+    "Proposal awaiting review", "Source file", "Source row", "Ruleset"]
+_DECISION_HEADS_EN = [
+    "Decision id", "Claim id", "Company name", "Award", "Year", "Decision", f"Approved{_UNIT['en']}",
+    f"Computed{_UNIT['en']}", "Clerk (proposed)", "Reviewer (decided)", "Time", "Note",
+    "Verdict decided on", "Verification id", "Ruleset", "Readings"]
+"""The English history's headers (the Chinese workbook keeps its own below)."""
+
+
+def _history_rows_en(histories: list[ClaimHistory], rules: RuleSet) -> list[list[Any]]:
+    """Each claim with its latest verdict and current decision, in English; names, notes and
+    the source file's own sheet name are data."""
+    rows = []
+    for item in histories:
+        result, current, proposal = item.latest_result, item.current_decision, item.open_proposal
+        rule = rules.rules.get(item.rule_id)
+        rows.append([
+            item.id, item.company_name, item.credit_code, item.rule_id,
+            (rule.title_en if rule is not None else "") or item.rule_id, item.year,
+            item.claimed_wan, result.computed_wan if result else None,
+            vocab.label(STATUS_LABELS, result.status, "en") if result else "",
+            "\n".join(f"{_mark(r)} {r.get('text_en') or r.get('text', '')}"
+                      for r in (result.detail.get("reasons", []) if result else [])),
+            current.label("en") if current else "not decided",
+            current.approved_wan if current and current.action == "approve" else None,
+            person_in(current.proposer, "en") if current else "",
+            person_in(current.official, "en") if current else "",
+            current.decided_at.astimezone().strftime("%Y-%m-%d %H:%M") if current else "",
+            current.note if current else "",
+            f"#{proposal.id} {proposal.label('en')} ({person_in(proposal.proposer, 'en')})" if proposal else "",
+            item.source_name, f"{item.sheet} row {item.row}", result.ruleset_version if result else ""])
+    return rows
+
+
+def _decision_rows_en(histories: list[ClaimHistory], rules: RuleSet) -> list[list[Any]]:
+    """Every decision taken on the claims, in English."""
+    rows = []
+    for item in histories:
+        rule = rules.rules.get(item.rule_id)
+        title = (rule.title_en if rule is not None else "") or item.rule_id
+        for d in item.decisions:
+            readings = ", ".join(f"{k}={v}" for k, v in (d.readings or {}).items() if v != "default")
+            rows.append([d.id, item.id, item.company_name, title, item.year, d.label("en"),
+                         d.approved_wan if d.action == "approve" else None, d.computed_wan,
+                         person_in(d.proposer, "en"), person_in(d.official, "en"),
+                         d.decided_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), d.note,
+                         vocab.label(STATUS_LABELS, d.status_at_decision, "en") if d.status_at_decision else "",
+                         d.result_id, d.ruleset_version, readings or "default"])
+    return rows
+
+
+def history_workbook(histories: list[ClaimHistory], target: str | Path | io.BytesIO | None = None,
+                     lang: str = "zh", rules: RuleSet | None = None) -> bytes:
+    """A company's claims, verifications and decisions (.xlsx), in ``lang`` (the English one
+    is downloaded from the English page; ``rules`` gives the awards' English titles)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
+    if lang == "en":
+        ruleset = rules or default_rules()
+        _write_table(book.create_sheet("Claims and verdicts"), _HISTORY_HEADS_EN,
+                     _history_rows_en(histories, ruleset),
+                     [8, 28, 22, 28, 28, 8, 12, 12, 14, 60, 12, 12, 16, 16, 18, 30, 24, 24, 12, 24],
+                     wrap=(10, 16))
+        _write_table(book.create_sheet("Decisions"), _DECISION_HEADS_EN, _decision_rows_en(histories, ruleset),
+                     [8, 8, 28, 28, 8, 12, 12, 12, 16, 16, 20, 40, 14, 10, 24, 24], wrap=(12,))
+        return _saved(book, target)
     sheet = book.create_sheet("申报与核验")
     rows = []
     for item in histories:

@@ -203,6 +203,7 @@ FILE_NAMES: dict[str, tuple[str, str]] = {
     "template": ("申报核验模板.xlsx", "claims-template.xlsx"),
     "example": ("申报核验示例.xlsx", "claims-example.xlsx"),
     "report": ("核验结果-{stem}.xlsx", "verdicts-{stem}.xlsx"),
+    "history": ("申报记录-{name}.xlsx", "claims-history-{name}.xlsx"),
 }
 """The downloads' file names in each language (the uploaded file's own name is kept)."""
 
@@ -740,7 +741,7 @@ def _history(lang: str) -> None:
                 + (f" · {d.note}" if d.note else "") for d in item.decisions) or tr("no_decision", lang),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="review.history_table")
-    st.download_button(tr("download_history", lang), history_workbook(items),
-                       file_name=f"申报记录-{items[0].company_name}.xlsx",
+    st.download_button(tr("download_history", lang), history_workbook(items, lang=lang, rules=default_rules()),
+                       file_name=file_name("history", lang, name=items[0].company_name),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", icon=":material/download:")
