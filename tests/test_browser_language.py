@@ -44,6 +44,7 @@ from browser_support import (
     start_app,
     wait_for_app,
 )
+from language_check import chinese_runs, free_text, without
 from register_support import PASSWORD
 
 from subsidy.accounts import Accounts
@@ -88,50 +89,24 @@ CODES = re.compile(
     r"|\b[a-z]+-[0-9]{4}-[a-z0-9]+\b|\b[A-Z]+(?:_[A-Z]+)+\b")  # …, environment variable names
 ZH_ALLOWED_WORDS = {"JSON", "EXCEL", "HTML", "PDF", "XLSX", "CSV", "MB", "GB", "ENGLISH", "LANGUAGE", "YAML",
                     "PARQUET", "UTF"}
-CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
-SECTION = re.compile(r"[一二三四五六七八九十]+[、]?(?:\([一二三四五六七八九十]+\))*[0-9]*")
-EN_ALLOWED_RUNS = {"中文", "语言"}
 
 
 def english_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z]{2,}", CODES.sub(" ", text)) if w.upper() not in ZH_ALLOWED_WORDS]
 
 
-def chinese_runs(text: str) -> list[str]:
-    return [r for r in CHINESE.findall(SECTION.sub(" ", text)) if r not in EN_ALLOWED_RUNS]
-
-
-FREE_TEXT_KEYS = {"name", "credit_code", "leader", "project", "project_name"}
 FREE_TEXT_COLUMNS = ("统一社会信用代码", "企业名称", "技改项目名称", "人才项目负责人", "申报编号", "备注", "认定名称")
-
-
-def _free_text(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in FREE_TEXT_KEYS and isinstance(value, str):
-                yield value
-            else:
-                yield from _free_text(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _free_text(value)
 
 
 def typed_values() -> list[str]:
     """What this test entered, as the user would: free text of the example profile and of the
     claims file (and its file name), and the officials' names and accounts. Longest first, so a name is taken out whole."""
-    values = set(_free_text(json.loads(EXAMPLE.read_text(encoding="utf-8"))))
+    values = set(free_text(json.loads(EXAMPLE.read_text(encoding="utf-8"))))
     with CLAIMS.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             values |= {row[c].strip() for c in FREE_TEXT_COLUMNS if row.get(c, "").strip()}
     values |= {name for _, _, name in STAFF} | {username for username, _, _ in STAFF} | {CLAIMS.name}
     return sorted(values, key=len, reverse=True)
-
-
-def without(text: str, values: list[str]) -> str:
-    for value in values:
-        text = text.replace(value, " ")
-    return text
 
 
 @pytest.fixture(scope="module")

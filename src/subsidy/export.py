@@ -97,9 +97,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "reasons": ("理由", "Reasons"),
     "missing": ("需补充", "To provide"),
     "interps": ("相关解释", "Readings"),
-    "quote": ("政策原文", "Clause"),
+    "quote": ("政策原文", "Clause (original Chinese text)"),
     "source": ("来源文件", "Source"),
-    "contacts": ("责任单位", "Responsible units"),
+    "contacts": ("责任单位", "Responsible units (Chinese names)"),
     "notes": ("说明", "Notes"),
     "field": ("字段", "Field"),
     "label": ("名称", "Label"),
@@ -121,6 +121,16 @@ _WORDS: dict[str, tuple[str, str]] = {
 
 def _colon(lang: str) -> str:
     return ": " if lang == "en" else "："
+
+
+def _semicolon(lang: str) -> str:
+    """Items of a line apart: "；" in Chinese, "; " in English."""
+    return "; " if lang == "en" else "；"
+
+
+def _paren(text: object, lang: str) -> str:
+    """``text`` in brackets of the language: "（3）" or " (3)"."""
+    return f" ({text})" if lang == "en" else f"（{text}）"
 
 
 def _w(key: str, lang: str) -> str:
@@ -146,6 +156,28 @@ def _title(finding: Finding, lang: str) -> str:
     return (finding.title_en or finding.title) if lang == "en" else finding.title
 
 
+def _tier_title(finding: Finding, lang: str) -> str:
+    """The tier's title in ``lang`` (a tier without an English title shows none rather than
+    Chinese in an English file)."""
+    if lang == "en":
+        return finding.tier_title_en or ""
+    return finding.tier_title or ""
+
+
+def _policy_title(finding: Finding, ruleset: RuleSet | None, lang: str) -> str:
+    """The policy's title in ``lang``: the rule files carry an English title of every policy;
+    the finding itself keeps the Chinese one."""
+    policy = ruleset.policies.get(finding.policy_id) if ruleset is not None else None
+    if lang == "en":
+        return (policy.title_en or "") if policy is not None else ""
+    return finding.clause.policy_title
+
+
+def _list_sep(lang: str) -> str:
+    """How a list of names is joined: "、" in Chinese, ", " in English."""
+    return ", " if lang == "en" else "、"
+
+
 def _reason_lines(finding: Finding, lang: str) -> list[str]:
     marks = {True: "✓", False: "✗", None: "?"}
     return [
@@ -168,7 +200,7 @@ def _reading_rows(report: Report, ruleset: RuleSet | None, lang: str) -> list[tu
         if ruleset is not None and iid in ruleset.interpretations:
             interp = ruleset.interpretations[iid]
             title = (interp.title_en or interp.title) if lang == "en" else interp.title
-            label_text = getattr(interp, choice).label
+            label_text = getattr(interp, choice).label_in(lang)
         rows.append((iid, title, _w(f"reading_{choice}", lang), label_text))
     return rows
 
@@ -201,6 +233,8 @@ def _profile_value(path: str, value: Any, lang: str) -> Any:
     }
     if leaf in tables and isinstance(value, str) and value in tables[leaf]:
         shown = vocab.label(tables[leaf], value, lang)
+        if lang == "en":  # some codes are Chinese words (districts): the label alone
+            return shown
         return value if shown == value else f"{shown} ({value})"
     if isinstance(value, bool):
         return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
@@ -240,42 +274,62 @@ def _header(ws: Worksheet, names: list[str], widths: list[int]) -> None:
     ws.freeze_panes = "A2"
 
 
-def _findings_sheet(ws: Worksheet, report: Report, lang: str) -> None:
+_FINDING_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("status", 12), ("year", 7), ("rule_id", 30), ("title", 30), ("tier", 26), ("subject", 24),
+    ("level", 8), ("amount", 14), ("amount_kind", 16), ("reasons", 70), ("missing", 40),
+    ("interps", 18), ("policy", 40), ("section", 10), ("quote", 60), ("source", 26),
+    ("contacts", 30), ("notes", 40))
+"""The findings sheet's columns and widths."""
+_CHINESE_ONLY_KEYS = frozenset({"subject"})
+"""Columns whose text exists only in Chinese and that an English sheet leaves out (a
+finding's subject is the evaluation's Chinese description; its year and award say the same)."""
+
+
+def _finding_keys(lang: str) -> list[str]:
+    """The findings sheet's columns in ``lang``."""
+    return [key for key, _ in _FINDING_COLUMNS if lang != "en" or key not in _CHINESE_ONLY_KEYS]
+
+
+def _finding_values(finding: Finding, ruleset: RuleSet | None, lang: str) -> dict[str, Any]:
+    """One finding as the findings sheet's cells, by column key."""
+    return {
+        "status": _status(finding.status, lang),
+        "year": finding.year,
+        "rule_id": finding.rule_id,
+        "title": _title(finding, lang),
+        "tier": _tier_title(finding, lang),
+        "subject": finding.subject,
+        "level": _w(finding.level, lang),
+        "amount": finding.amount_wan,
+        "amount_kind": vocab.label(vocab.AMOUNT_KINDS, finding.amount_kind, lang),
+        "reasons": "\n".join(_reason_lines(finding, lang)),
+        "missing": "\n".join(missing_words(finding, lang)),
+        "interps": ", ".join(finding.interpretations),
+        "policy": _policy_title(finding, ruleset, lang),
+        "section": finding.clause.section,
+        "quote": finding.clause.quote,
+        "source": finding.clause.source,
+        "contacts": _list_sep(lang).join(finding.contacts),
+        "notes": "\n".join(_notes(finding, lang)),
+    }
+
+
+def _findings_sheet(ws: Worksheet, report: Report, ruleset: RuleSet | None, lang: str) -> None:
     from openpyxl.styles import PatternFill
     from openpyxl.utils import get_column_letter
 
-    keys = ["status", "year", "rule_id", "title", "tier", "subject", "level", "amount",
-            "amount_kind", "reasons", "missing", "interps", "policy", "section", "quote",
-            "source", "contacts", "notes"]
-    widths = [12, 7, 30, 30, 26, 24, 8, 14, 16, 70, 40, 18, 40, 10, 60, 26, 30, 40]
-    _header(ws, [_w(k, lang) for k in keys], widths)
+    keys = _finding_keys(lang)
+    widths = dict(_FINDING_COLUMNS)
+    _header(ws, [_w(k, lang) for k in keys], [widths[k] for k in keys])
+    amount_column = keys.index("amount") + 1
     row = 2
     for status in STATUS_ORDER:
         for finding in report.by_status()[status]:
-            values = [
-                _status(finding.status, lang),
-                finding.year,
-                finding.rule_id,
-                _title(finding, lang),
-                finding.tier_title or "",
-                finding.subject,
-                _w(finding.level, lang),
-                finding.amount_wan,
-                vocab.label(vocab.AMOUNT_KINDS, finding.amount_kind, lang),
-                "\n".join(_reason_lines(finding, lang)),
-                "\n".join(missing_words(finding, lang)),
-                ", ".join(finding.interpretations),
-                finding.clause.policy_title,
-                finding.clause.section,
-                finding.clause.quote,
-                finding.clause.source,
-                "、".join(finding.contacts),
-                "\n".join(_notes(finding, lang)),
-            ]
-            for column, value in enumerate(values, start=1):
-                _put(ws, row, column, value)
+            values = _finding_values(finding, ruleset, lang)
+            for column, key in enumerate(keys, start=1):
+                _put(ws, row, column, values[key])
             ws.cell(row=row, column=1).fill = PatternFill("solid", fgColor=_STATUS_FILL[status])
-            ws.cell(row=row, column=8).number_format = "#,##0.######"
+            ws.cell(row=row, column=amount_column).number_format = "#,##0.######"
             row += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{max(row - 1, 1)}"
 
@@ -340,7 +394,7 @@ def workbook_bytes(report: Report, profile: Profile | None = None, *,
     findings = book.active
     assert findings is not None
     findings.title = _w("sheet_findings", lang)
-    _findings_sheet(findings, report, lang)
+    _findings_sheet(findings, report, ruleset, lang)
     _profile_sheet(book.create_sheet(_w("sheet_profile", lang)), profile, report, lang)
     _summary_sheet(book.create_sheet(_w("sheet_summary", lang)), report, ruleset, lang)
     buffer = io.BytesIO()
@@ -378,15 +432,28 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _zh(text: str, lang: str) -> str:
+    """Escaped text that exists only in Chinese (a verbatim clause, a department's name): in
+    an English report it is marked ``lang="zh-CN"``, as the English pages mark it, so a
+    reader's tools know it is the original, quoted on purpose."""
+    return f'<span lang="zh-CN">{_e(text)}</span>' if lang == "en" else _e(text)
+
+
+def _finding_heading(finding: Finding, ruleset: RuleSet | None, lang: str) -> list[str]:
+    """A finding's amount, heading and the line citing its rule and clause."""
+    tier = _tier_title(finding, lang)
+    show_tier = tier and finding.tier_title != finding.title
+    about = "" if lang == "en" else f" · {_e(finding.subject)}"
+    return [f'<span class="amount">{_e(_amount(finding, lang))}</span>',
+            f"<h3>{_e(finding.year or '')} {_e(_title(finding, lang))}"
+            + (f" · {_e(tier)}" if show_tier else "") + "</h3>",
+            f'<div class="small">{_e(finding.rule_id)} · {_e(_policy_title(finding, ruleset, lang))} '
+            f"{_e(finding.clause.section)}{about}</div>"]
+
+
 def _finding_html(finding: Finding, ruleset: RuleSet | None, report: Report, lang: str) -> str:
     marks = {True: ("✓", "ok"), False: ("✗", "fail"), None: ("?", "unknown")}
-    parts = [f'<div class="finding {finding.status}">',
-             f'<span class="amount">{_e(_amount(finding, lang))}</span>',
-             f"<h3>{_e(finding.year or '')} {_e(_title(finding, lang))}"
-             + (f" · {_e(finding.tier_title)}" if finding.tier_title and finding.tier_title != finding.title else "")
-             + "</h3>",
-             f'<div class="small">{_e(finding.rule_id)} · {_e(finding.clause.policy_title)} '
-             f"{_e(finding.clause.section)} · {_e(finding.subject)}</div>",
+    parts = [f'<div class="finding {finding.status}">', *_finding_heading(finding, ruleset, lang),
              '<ul class="reasons">']
     for reason in finding.reasons:
         mark, css = marks[reason.passed]
@@ -394,9 +461,10 @@ def _finding_html(finding: Finding, ruleset: RuleSet | None, report: Report, lan
         parts.append(f'<li class="{css}">{mark} {_e(text)}</li>')
     parts.append("</ul>")
     if finding.missing:
-        sep = "; " if lang == "en" else "；"
+        sep = _semicolon(lang)
         parts.append(f"<div><b>{_e(_w('missing', lang))}{_colon(lang)}</b>{_e(sep.join(missing_words(finding, lang)))}</div>")
-    parts.append(f"<blockquote>{_e(finding.clause.quote)}</blockquote>")
+    quoted = ' lang="zh-CN"' if lang == "en" else ""
+    parts.append(f"<blockquote{quoted}>{_e(finding.clause.quote)}</blockquote>")
     notes = _notes(finding, lang)
     if notes:
         parts.append(f'<div class="small"><b>{_e(_w("notes", lang))}{_colon(lang)}</b>{_e(" ".join(notes))}</div>')
@@ -406,11 +474,12 @@ def _finding_html(finding: Finding, ruleset: RuleSet | None, report: Report, lan
             choice = report.readings.get(iid, "default")
             text = iid
             if ruleset is not None and iid in ruleset.interpretations:
-                text += f"（{getattr(ruleset.interpretations[iid], choice).label}）"
+                text += _paren(getattr(ruleset.interpretations[iid], choice).label_in(lang), lang)
             shown.append(text)
-        parts.append(f'<div class="small"><b>{_e(_w("interps", lang))}{_colon(lang)}</b>{_e("；".join(shown))}</div>')
+        parts.append(f'<div class="small"><b>{_e(_w("interps", lang))}{_colon(lang)}</b>{_e(_semicolon(lang).join(shown))}</div>')
     if finding.contacts:
-        parts.append(f'<div class="small"><b>{_e(_w("contacts", lang))}{_colon(lang)}</b>{_e("、".join(finding.contacts))}</div>')
+        contacts = _list_sep(lang).join(_zh(c, lang) for c in finding.contacts)
+        parts.append(f'<div class="small"><b>{_e(_w("contacts", lang))}{_colon(lang)}</b>{contacts}</div>')
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -468,11 +537,12 @@ def report_html(report: Report, profile: Profile | None = None, *,
         for finding in needs:
             for item in missing_words(finding, lang):
                 seen.setdefault(item, []).append(f"{finding.year or ''} {_title(finding, lang)}".strip())
-        out += [f"<li>☐ {_e(item)} — {_e('；'.join(dict.fromkeys(whats)))}</li>" for item, whats in seen.items()]
+        out += [f"<li>☐ {_e(item)} — {_e(_semicolon(lang).join(dict.fromkeys(whats)))}</li>"
+                for item, whats in seen.items()]
         out.append("</ul>")
     for status in STATUS_ORDER:
         group = report.by_status()[status]
-        out.append(f"<h2>{_e(_status(status, lang))}（{len(group)}）</h2>")
+        out.append(f"<h2>{_e(_status(status, lang))}{_e(_paren(len(group), lang))}</h2>")
         if not group:
             out.append(f"<p>{_e(_w('none', lang))}</p>")
         out += [_finding_html(f, ruleset, report, lang) for f in group]

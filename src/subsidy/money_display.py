@@ -16,6 +16,9 @@ from decimal import Decimal
 from .money import WAN_PER_YI, normalize
 
 YUAN_PER_WAN = Decimal(10_000)
+WAN_UNIT = {"zh": "万元", "en": "RMB 10k"}
+"""The name of the unit figures are typed in (万元, ten thousand yuan), as a header or a field
+label says it: one wording for the English pages and every English file."""
 _MILLION = Decimal(1_000_000)
 _BILLION = Decimal(1_000_000_000)
 
@@ -23,6 +26,11 @@ _BILLION = Decimal(1_000_000_000)
 def _grouped(value: Decimal) -> str:
     """1234567.5 → "1,234,567.5" (exact: no rounding, no exponent)."""
     return f"{normalize(value):,f}"
+
+
+def wan_unit(lang: str = "zh") -> str:
+    """The unit figures are typed in, named in ``lang``: "万元" / "RMB 10k"."""
+    return WAN_UNIT["en" if lang == "en" else "zh"]
 
 
 def wan_full(value: Decimal | None, lang: str = "zh") -> str:

@@ -261,9 +261,11 @@ class Rule(_Strict):
             return tier.conditions[0]  # type: ignore[return-value]
         return None
 
-    def amount_lines(self) -> list[str]:
+    def amount_lines(self, lang: str = "zh") -> list[str]:
         """The clause's amounts in words, one line per tier (a ladder without end as one line):
         what a catalogue or a template shows beside the rule."""
+        if lang == "en":
+            return self._amount_lines_en()
         award = self.award
         if award.kind == "per_unit" and award.per_unit_wan is not None:
             return [f"{format_wan(award.per_unit_wan)} / {award.unit_label or ''}"]
@@ -273,6 +275,22 @@ class Rule(_Strict):
             lines.append(f"每跨越一个{format_wan(rep.step)}台阶（{format_wan(rep.start)}起）: "
                          f"{format_wan(rep.amount_wan)}")
         return lines or [vocab.label(vocab.AMOUNT_KINDS, award.kind)]
+
+    def _amount_lines_en(self) -> list[str]:
+        """:meth:`amount_lines` in English, amounts written as the English pages write them
+        (a tier without an English title is named by its id)."""
+        from .money_display import wan_short
+
+        award = self.award
+        if award.kind == "per_unit" and award.per_unit_wan is not None:
+            return [f"{wan_short(award.per_unit_wan, 'en')} / {award.unit_label_en or ''}".rstrip(" /")]
+        lines = [f"{t.title_en or t.id}: {wan_short(t.amount_wan, 'en')}"
+                 for t in self.tiers if t.amount_wan is not None]
+        if self.repeat:
+            rep = self.repeat
+            lines.append(f"each further step ({wan_short(rep.start, 'en')} on, every "
+                         f"{wan_short(rep.step, 'en')}): {wan_short(rep.amount_wan, 'en')}")
+        return lines or [vocab.label(vocab.AMOUNT_KINDS, award.kind, "en")]
 
     @cached_property
     def fields(self) -> frozenset[str]:

@@ -214,10 +214,25 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def _programme(value: Any) -> str | None:
+    """A talent programme as written: a known programme's English name (the English template
+    writes it so) becomes its code; any other name is kept, for the profile to read (it knows
+    the Chinese names and takes other programmes as named)."""
+    text = cell_text(value)
+    if text is None:
+        return None
+    table = _LOOKUPS.setdefault(id(vocab.TALENT_PROGRAMMES), _lookup(vocab.TALENT_PROGRAMMES))
+    code = table.get(_vocab_key(text))
+    english = code is not None and _vocab_key(vocab.TALENT_PROGRAMMES[code].en) == _vocab_key(text)
+    return code if english else text
+
+
 def read_cell(column: Column, value: Any) -> Any:
     """A non-blank cell read as its column's kind; raises :class:`CellError`."""
     kind = column.kind
-    if kind in ("text", "rule", "programme"):
+    if kind == "programme":
+        return _programme(value)
+    if kind in ("text", "rule"):
         return cell_text(value)
     if kind == "credit_code":
         return read_credit_code(value)

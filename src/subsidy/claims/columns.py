@@ -13,14 +13,28 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .. import vocab
+from ..money_display import wan_unit
 
 COMPANY_SHEET = "企业"
 CLAIM_SHEET = "申报"
 HELP_SHEET = "填写说明"
 RULES_SHEET = "奖励条款"
 LISTS_SHEET = "代码表"
-SKIPPED_SHEETS = {HELP_SHEET, RULES_SHEET, LISTS_SHEET}
-"""Sheets of the template that are read by people, not by the reader."""
+SHEET_NAMES: dict[str, dict[str, str]] = {
+    "zh": {"company": COMPANY_SHEET, "claim": CLAIM_SHEET, "help": HELP_SHEET,
+           "rules": RULES_SHEET, "lists": LISTS_SHEET},
+    "en": {"company": "Companies", "claim": "Claims", "help": "Instructions",
+           "rules": "Award rules", "lists": "Code lists"},
+}
+"""The template's sheet names in each language (the English template is the one downloaded
+from the English page)."""
+SKIPPED_SHEETS = {SHEET_NAMES[lang][kind] for lang in SHEET_NAMES for kind in ("help", "rules", "lists")}
+"""Sheets of the template that are read by people, not by the reader (in either language)."""
+
+
+def sheet_name(kind: str, lang: str = "zh") -> str:
+    """The template's sheet ``kind`` ("company", "claim", "help", "rules", "lists") in ``lang``."""
+    return SHEET_NAMES["en" if lang == "en" else "zh"][kind]
 
 Kind = Literal["text", "code", "codes", "money", "year", "date", "count", "stars", "bool",
                "credit_code", "programme", "rule"]
@@ -45,9 +59,25 @@ class Column:
     def header(self) -> str:
         return self.zh
 
+    def header_in(self, lang: str = "zh") -> str:
+        """The column's header in ``lang`` (both are read back by :func:`column_key`)."""
+        return self.en if lang == "en" else self.zh
+
+    def help_in(self, lang: str = "zh") -> str:
+        """How to fill the column, in ``lang``."""
+        return self.help_en if lang == "en" else self.help_zh
+
 
 def _unit(label: str) -> str:
-    return f"{label}（万元）"
+    return f"{label}（{wan_unit('zh')}）"
+
+
+def _unit_en(label: str) -> str:
+    """An English header of an amount column, in the English pages' words: "… (RMB 10k)"."""
+    return f"{label} ({wan_unit('en')})"
+
+
+_IN_WAN_EN = f"in {wan_unit('en')}"
 
 
 COMPANY_COLUMNS: tuple[Column, ...] = (
@@ -67,19 +97,20 @@ COMPANY_COLUMNS: tuple[Column, ...] = (
            aliases=("行业", "sector"), required=True, width=10),
     Column("industry_tags", "重点产业", "Priority industries", "codes",
            "可选，可填多个，用顿号分隔；都不属于填“无”；不填表示未说明。",
-           "Optional, several separated by 、; 无 = none; blank = not stated.",
+           "Optional, several separated by commas; none = none of them; blank = not stated.",
            vocab=vocab.INDUSTRY_TAGS, aliases=("industry_tags",), width=14),
-    Column("scale_entry_year", "入库纳统年份", "Year entered 规上/限上 statistics", "year",
-           "首次进入规上/限上统计的年份。", "Year first included in 规上/限上 statistics.",
+    Column("scale_entry_year", "入库纳统年份", "Year entered above-size statistics", "year",
+           "首次进入规上/限上统计的年份。",
+           "Year first included in the above-designated-size / above-quota statistics.",
            aliases=("入库年份", "纳统年份", "scale_entry_year")),
-    Column("prior_peak_revenue_wan", _unit("此前最高营业收入"), "Highest earlier revenue (万元)", "money",
+    Column("prior_peak_revenue_wan", _unit("此前最高营业收入"), _unit_en("Highest earlier revenue"), "money",
            "本表最早年份之前任一年的最高营业收入（万元）；此前无收入填0。",
-           "Highest revenue of any year before the first year listed (万元); 0 if none.",
+           f"Highest revenue of any year before the first year listed ({_IN_WAN_EN}); 0 if none.",
            aliases=("prior_peak_revenue_wan",)),
     Column("prior_peak_main_revenue_wan", _unit("此前最高主营业务收入"),
-           "Highest earlier main business revenue (万元)", "money",
+           _unit_en("Highest earlier main business revenue"), "money",
            "本表最早年份之前任一年的最高主营业务收入（万元）。",
-           "Highest main business revenue before the first year listed (万元).",
+           f"Highest main business revenue before the first year listed ({_IN_WAN_EN}).",
            aliases=("prior_peak_main_revenue_wan",)),
     Column("incubator_kind", "孵化载体类型", "Kind of incubator", "code",
            "企业运营孵化载体时填写：科技产业园区、科技企业孵化器、加速器、众创空间、创业示范基地。",
@@ -88,19 +119,19 @@ COMPANY_COLUMNS: tuple[Column, ...] = (
     Column("year", "年份", "Year", "year",
            "本行数据所属年度。本行的年度数据、认定、人才项目、孵化和星级数据都属于该年。",
            "The year of this row's figures and events.", aliases=("年度", "year"), width=8),
-    Column("revenue_wan", _unit("营业收入"), "Operating revenue (万元)", "money",
+    Column("revenue_wan", _unit("营业收入"), _unit_en("Operating revenue"), "money",
            "该年营业收入，单位万元（也可写“102亿元”）。",
-           "That year's operating revenue in 万元.", aliases=("revenue_wan", "营收")),
-    Column("main_business_revenue_wan", _unit("主营业务收入"), "Main business revenue (万元)", "money",
-           "该年主营业务收入，单位万元。", "That year's main business revenue in 万元.",
+           f"That year's operating revenue {_IN_WAN_EN}.", aliases=("revenue_wan", "营收")),
+    Column("main_business_revenue_wan", _unit("主营业务收入"), _unit_en("Main business revenue"), "money",
+           "该年主营业务收入，单位万元。", f"That year's main business revenue {_IN_WAN_EN}.",
            aliases=("main_business_revenue_wan", "主营收入")),
     Column("district_fiscal_contribution_wan", _unit("区级财政贡献"),
-           "District fiscal contribution (万元)", "money",
-           "该年区级财政贡献，单位万元。", "That year's district fiscal contribution in 万元.",
+           _unit_en("District fiscal contribution"), "money",
+           "该年区级财政贡献，单位万元。", f"That year's district fiscal contribution {_IN_WAN_EN}.",
            aliases=("district_fiscal_contribution_wan", "财政贡献")),
     Column("recognition", "认定称号", "Recognition", "codes",
            "该年获得的认定，如 隐形冠军示范企业、高新技术企业；多个用顿号分隔。",
-           "Recognitions obtained that year; several separated by 、.",
+           "Recognitions obtained that year; several separated by commas.",
            vocab=vocab.RECOGNITION_TITLES, aliases=("称号", "认定", "recognition", "recognitions"),
            width=22),
     Column("recognition_name", "认定名称", "Recognition name", "text",
@@ -145,9 +176,9 @@ COMPANY_COLUMNS: tuple[Column, ...] = (
            "经信、发改部门验收合格的年份。", "Year the project was accepted.",
            aliases=("验收年份", "accepted_year", "tech_accepted_year")),
     Column("tech_new_local_fiscal_revenue_wan", _unit("技改地方新增财力"),
-           "New local fiscal revenue of the project (万元)", "money",
+           _unit_en("New local fiscal revenue of the project"), "money",
            "该项目在本行年份的地方新增财力，单位万元。",
-           "The project's new local fiscal revenue in this row's year (万元).",
+           f"The project's new local fiscal revenue in this row's year ({_IN_WAN_EN}).",
            aliases=("地方新增财力", "new_local_fiscal_revenue_wan")),
 )
 
@@ -163,16 +194,16 @@ CLAIM_COLUMNS: tuple[Column, ...] = (
            width=30),
     Column("rule", "奖励条款", "Award (rule)", "rule",
            "必填。规则编号（如 qk.listing）或条款名称（如 上市奖励），见“奖励条款”表。",
-           "Required: a rule id (e.g. qk.listing) or its Chinese title; see the rules sheet.",
+           "Required: a rule id (e.g. qk.listing) or its title; see the award rules sheet.",
            aliases=("规则编号", "规则", "条款", "奖励项目", "条款名称", "rule", "rule_id"),
            required=True, width=30),
-    Column("claim_year", "申报年度", "Year", "year",
+    Column("claim_year", "申报年度", "Claim year", "year",
            "必填。奖励所依据事件的年度（营业收入所属年度、上市年度、认定年度等）。",
            "Required: the year of the event the award is for.",
            aliases=("claim_year", "申报年份"), required=True, width=10),
-    Column("claimed_wan", _unit("申报金额"), "Claimed amount (万元)", "money",
+    Column("claimed_wan", _unit("申报金额"), _unit_en("Claimed amount"), "money",
            "必填。申报的奖励金额，单位万元；非资金支持填0。",
-           "Required: the claimed amount in 万元; 0 for non-monetary support.",
+           f"Required: the claimed amount {_IN_WAN_EN}; 0 for non-monetary support.",
            aliases=("金额", "申报金额", "claimed_wan", "amount", "claimed"), required=True),
     Column("note", "备注", "Note", "text", "可选。", "Optional.", aliases=("note",), width=20),
 )
@@ -197,7 +228,7 @@ def _norm_header(text: Any) -> str:
 def _alias_table() -> dict[str, str]:
     table: dict[str, str] = {}
     for column in (*COMPANY_COLUMNS, *CLAIM_COLUMNS):
-        for name in (column.zh, column.key, *column.aliases):
+        for name in (column.zh, column.key, *column.aliases, column.en):
             table.setdefault(_norm_header(name), column.key)
     return table
 
@@ -207,5 +238,6 @@ COLUMN_BY_KEY = {c.key: c for c in COMPANY_COLUMNS} | {c.key: c for c in CLAIM_C
 
 
 def column_key(header: Any) -> str | None:
-    """The key of the column a header names (its Chinese header, key or an alias), or None."""
+    """The key of the column a header names (its Chinese or English header, key or an alias),
+    or None."""
     return _ALIASES.get(_norm_header(header))

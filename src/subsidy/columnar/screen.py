@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import population, vocab
+from ..money_display import wan_unit
 from ..profile import Profile
 from ..ruleset import RuleSet
 
@@ -117,6 +118,16 @@ PUSH_HEADER = {
        for f in vocab.VOCABULARY.yearly if f.profile in FIGURES},
     "contribution_growth_pct": "区级财政贡献增幅（%）", "subject": "事项", "contacts": "责任单位",
 }
+PUSH_HEADER_EN = {
+    "credit_code": "Unified social credit code", "name": "Company name", "district": "District",
+    "rule_id": "Rule id", "title": "Award", "section": "Section", "level": "Level", "year": "Year",
+    "tier": "Tier", "amount_wan": f"Amount ({wan_unit('en')})",
+    **{f.profile: f.en[:1].upper() + f.en[1:] + (f" ({wan_unit('en')})" if f.profile in population.YEAR_MONEY else "")
+       for f in vocab.VOCABULARY.yearly if f.profile in FIGURES},
+    "contribution_growth_pct": "Growth of district fiscal contribution (%)", "subject": "Subject",
+    "contacts": "Responsible units (Chinese names)",
+}
+"""The push list's headers in English (the list downloaded from the English page)."""
 SUMMARY_HEADER = {
     "rule_id": "规则编号", "title": "条款", "year": "年度", "district": "所在区", "level": "层级",
     "eligible": "可获得（家次）", "eligible_wan": "可获得金额（万元）", "needs_info": "待补充信息（家次）",

@@ -29,6 +29,12 @@ def aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def person_in(shown: str, lang: str = "zh") -> str:
+    """An official as the register names them ("张三（zhangsan）"), with the brackets of
+    ``lang``: the name is data, the full-width brackets around the account are wording."""
+    return shown.replace("（", " (").replace("）", ")") if lang == "en" else shown
+
+
 @dataclass(frozen=True)
 class User:
     """A signed-in (or listed) account."""

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 
 from subsidy import vocab
-from subsidy.money_display import wan_full, wan_short
+from subsidy.money_display import wan_full, wan_short, wan_unit
 from subsidy.ui.safe_text import md_text
 
 LANGS = ("zh", "en")
@@ -79,7 +79,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "One row per year, amounts in RMB 10k: write 1500 or 1,500. Leave a cell empty when "
         "unknown (awards needing it show \"needs information\"); never write 0 for unknown.",
     ),
-    "unit_wan": ("（万元）", " (RMB 10k)"),
+    "unit_wan": (f"（{wan_unit('zh')}）", f" ({wan_unit('en')})"),
     "add_year": ("添加年度", "Add a year"),
     "add_year_help": (
         "在表格末尾加一行，年份自动填为下一年；也可直接在表格最后的空行里填写。",

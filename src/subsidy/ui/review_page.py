@@ -67,6 +67,7 @@ log = logging.getLogger("subsidy.ui.review")
 ROLES_ALLOWED = REVIEW_ROLES
 RESULT = "review.verification"
 REPORT = "review.report"
+REPORT_RULES = "review.report_rules"
 MESSAGE = "review.message"
 GENERATION = "review.generation"
 
@@ -192,8 +193,34 @@ def col(key: str, lang: str) -> str:
 
 
 @st.cache_data(show_spinner=False)
-def _template(example: bool) -> bytes:
-    return template_bytes(example=example)
+def _template(example: bool, lang: str = "zh") -> bytes:
+    """The claims template (or the filled example) in the page's language; the reader reads
+    either language back."""
+    return template_bytes(example=example, lang=lang)
+
+
+FILE_NAMES: dict[str, tuple[str, str]] = {
+    "template": ("申报核验模板.xlsx", "claims-template.xlsx"),
+    "example": ("申报核验示例.xlsx", "claims-example.xlsx"),
+    "report": ("核验结果-{stem}.xlsx", "verdicts-{stem}.xlsx"),
+    "history": ("申报记录-{name}.xlsx", "claims-history-{name}.xlsx"),
+}
+"""The downloads' file names in each language (the uploaded file's own name is kept)."""
+
+
+def file_name(key: str, lang: str, **values: str) -> str:
+    """A download's file name in ``lang``."""
+    zh, en = FILE_NAMES[key]
+    return (en if lang == "en" else zh).format(**values)
+
+
+def report_bytes(verification: Verification, lang: str) -> bytes:
+    """The verification report in ``lang``, built once per language for this verification
+    (switching the language after verifying gives the report in the new language)."""
+    built: dict[str, bytes] = st.session_state.setdefault(REPORT, {})
+    if lang not in built:
+        built[lang] = report_workbook(verification, rules=st.session_state.get(REPORT_RULES), lang=lang)
+    return built[lang]
 
 
 def render(lang: str, user: User | None = None) -> None:
@@ -225,10 +252,12 @@ def render(lang: str, user: User | None = None) -> None:
 def _inputs(user: User, lang: str) -> None:
     with st.container(border=True):
         left, right = st.columns(2)
-        left.download_button(tr("template", lang), _template(False), file_name="申报核验模板.xlsx",
+        left.download_button(tr("template", lang), _template(False, lang),
+                             file_name=file_name("template", lang),
                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              on_click="ignore", icon=":material/download:", width="stretch")
-        right.download_button(tr("example", lang), _template(True), file_name="申报核验示例.xlsx",
+        right.download_button(tr("example", lang), _template(True, lang),
+                              file_name=file_name("example", lang),
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               on_click="ignore", icon=":material/description:", width="stretch")
         uploaded = st.file_uploader(tr("upload", lang, mb=MAX_UPLOAD_BYTES // 1024 // 1024),
@@ -276,7 +305,8 @@ def _verify(user: User, uploaded: Any, ruleset: RuleSet, lang: str) -> None:
         return
     bar.empty()
     st.session_state[RESULT] = verification
-    st.session_state[REPORT] = report_workbook(verification, rules=ruleset)
+    st.session_state[REPORT_RULES] = ruleset
+    st.session_state[REPORT] = {lang: report_workbook(verification, rules=ruleset, lang=lang)}
 
 
 # ------------------------------------------------------------------------------ results
@@ -330,8 +360,9 @@ def _results(verification: Verification, lang: str) -> None:
     if rows and rows[0] < len(shown):
         _detail(shown[rows[0]], lang)
     downloads = st.columns(2)
-    downloads[0].download_button(tr("download_report", lang), st.session_state.get(REPORT) or b"",
-                                 file_name=f"核验结果-{verification.source_name.rsplit('.', 1)[0]}.xlsx",
+    downloads[0].download_button(tr("download_report", lang), report_bytes(verification, lang),
+                                 file_name=file_name("report", lang,
+                                                     stem=verification.source_name.rsplit(".", 1)[0]),
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                  on_click="ignore", icon=":material/download:", width="stretch")
     downloads[1].download_button(tr("download_json", lang),
@@ -710,7 +741,7 @@ def _history(lang: str) -> None:
                 + (f" · {d.note}" if d.note else "") for d in item.decisions) or tr("no_decision", lang),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="review.history_table")
-    st.download_button(tr("download_history", lang), history_workbook(items),
-                       file_name=f"申报记录-{items[0].company_name}.xlsx",
+    st.download_button(tr("download_history", lang), history_workbook(items, lang=lang, rules=default_rules()),
+                       file_name=file_name("history", lang, name=items[0].company_name),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", icon=":material/download:")

@@ -164,7 +164,7 @@ def render(lang: str) -> None:
     _totals(screened, lang)
     _charts_and_table(screened, lang)
     st.divider()
-    _downloads(screened, lang)
+    _downloads(screened, ruleset, lang)
     st.divider()
     _drill_down(screened, ruleset, lang)
     st.divider()
@@ -350,41 +350,113 @@ def _xlsx(table: Any, header: dict[str, str]) -> bytes:
         return path.read_bytes()
 
 
-def notice_table(screened: Any, start: dt.date, end: dt.date) -> Any:
-    """The 公示 list: company, clause, the year's indicator figures, computed amount, dates."""
+LIST_FILES: dict[str, tuple[str, str]] = {
+    "push": ("免申即享推送清单-{stamp}.xlsx", "push-list-{stamp}.xlsx"),
+    "notice": ("公示清单-{stamp}.xlsx", "public-notice-list-{stamp}.xlsx"),
+}
+"""The two lists' file names in each language."""
+NOTICE_DATES: dict[str, tuple[str, str]] = {"notice_start": ("公示开始", "Notice starts"),
+                                            "notice_end": ("公示结束", "Notice ends")}
+
+
+def list_header(lang: str, notice: bool = False) -> dict[str, str]:
+    """The headers of the push list (and of the 公示 list, with its dates) in ``lang``."""
+    from subsidy.columnar.screen import PUSH_HEADER, PUSH_HEADER_EN
+
+    index = 1 if lang == "en" else 0
+    header = dict(PUSH_HEADER_EN if lang == "en" else PUSH_HEADER)
+    if notice:
+        header |= {key: words[index] for key, words in NOTICE_DATES.items()}
+    return header
+
+
+def _replaced(table: Any, name: str, values: list[Any]) -> Any:
+    """``table`` with column ``name`` (when present) holding ``values`` as text."""
     import pyarrow as pa
 
-    from subsidy.columnar.screen import FIGURES, push_table
+    if name not in table.column_names:
+        return table
+    return table.set_column(table.column_names.index(name), name, pa.array(values, pa.string()))
+
+
+def english_list(table: Any, ruleset: RuleSet) -> Any:
+    """A push or 公示 list with the app's own words in English: districts and levels by their
+    English labels, awards by their English titles. Codes (rule ids, tiers, section numbers)
+    stay; the responsible departments exist only in Chinese and stay so (their header says it),
+    joined the English way; company names and credit codes are the file's data."""
+    def column(name: str) -> list[Any]:
+        return table.column(name).to_pylist() if name in table.column_names else []
+
+    def title(rule_id: str | None) -> str | None:
+        rule = ruleset.rules.get(rule_id or "")
+        return (rule.title_en or rule.title) if rule is not None else rule_id
+
+    table = _replaced(table, "district", [None if d is None else vocab.label(vocab.DISTRICTS, d, "en")
+                                          for d in column("district")])
+    table = _replaced(table, "title", [title(r) for r in column("rule_id")])
+    table = _replaced(table, "level", [None if v is None else LEVELS.get(v, (v, v))[1] for v in column("level")])
+    return _replaced(table, "contacts", [None if c is None else ", ".join(c.split("、"))
+                                         for c in column("contacts")])
+
+
+def push_xlsx(screened: Any, ruleset: RuleSet, lang: str) -> bytes:
+    """The push list as the page downloads it, in ``lang`` (the Chinese list is the command
+    line's ``findings.push.xlsx``)."""
+    from subsidy.columnar.screen import push_table
+
+    table = push_table(screened)
+    return _xlsx(english_list(table, ruleset) if lang == "en" else table, list_header(lang))
+
+
+def notice_xlsx(screened: Any, start: dt.date, end: dt.date, ruleset: RuleSet, lang: str) -> bytes:
+    """The 公示 list as the page downloads it, in ``lang``."""
+    from subsidy.columnar.screen import push_table
 
     push = push_table(screened)
+    table = notice_from(english_list(push, ruleset) if lang == "en" else push, start, end)
+    return _xlsx(table, list_header(lang, notice=True))
+
+
+def notice_table(screened: Any, start: dt.date, end: dt.date) -> Any:
+    """The 公示 list: company, clause, the year's indicator figures, computed amount, dates."""
+    from subsidy.columnar.screen import push_table
+
+    return notice_from(push_table(screened), start, end)
+
+
+def notice_from(push: Any, start: dt.date, end: dt.date) -> Any:
+    """The 公示 list's columns taken from a push list, with the notice period's dates."""
+    import pyarrow as pa
+
+    from subsidy.columnar.screen import FIGURES
+
     cols = ["name", "credit_code", "title", "section", "year", *FIGURES, "contribution_growth_pct", "amount_wan"]
     notice = push.select([c for c in cols if c in push.column_names])
     notice = notice.append_column("notice_start", pa.array([start.isoformat()] * notice.num_rows, pa.string()))
     return notice.append_column("notice_end", pa.array([end.isoformat()] * notice.num_rows, pa.string()))
 
 
-def _downloads(screened: Any, lang: str) -> None:
+def _downloads(screened: Any, ruleset: RuleSet, lang: str) -> None:
     from subsidy.columnar.output import OutputError
-    from subsidy.columnar.screen import PUSH_HEADER, push_table
 
     st.subheader(tr("downloads", lang))
     today = dt.date.today()
     period = st.date_input(tr("notice_dates", lang), (today, today + dt.timedelta(days=6)), key="screening.period")
     start, end = period if isinstance(period, tuple) and len(period) == 2 else (today, today + dt.timedelta(days=6))
-    header = {**PUSH_HEADER, "notice_start": "公示开始", "notice_end": "公示结束"}
     stamp = today.strftime("%Y%m%d")
+    index = 1 if lang == "en" else 0
 
     def push() -> bytes:
-        return _xlsx(push_table(screened), PUSH_HEADER)
+        return push_xlsx(screened, ruleset, lang)
 
     def notice() -> bytes:
-        return _xlsx(notice_table(screened, start, end), header)
+        return notice_xlsx(screened, start, end, ruleset, lang)
 
     left, right = st.columns(2)
     try:
-        left.download_button(tr("push", lang), push, file_name=f"免申即享推送清单-{stamp}.xlsx", mime=XLSX,
+        left.download_button(tr("push", lang), push, file_name=LIST_FILES["push"][index].format(stamp=stamp), mime=XLSX,
                              on_click="ignore", icon=":material/download:", width="stretch", key="screening.dl_push")
-        right.download_button(tr("notice", lang), notice, file_name=f"公示清单-{stamp}.xlsx", mime=XLSX,
+        right.download_button(tr("notice", lang), notice, file_name=LIST_FILES["notice"][index].format(stamp=stamp), mime=XLSX,
                               on_click="ignore", icon=":material/campaign:", width="stretch",
                               key="screening.dl_notice")
     except OutputError:

@@ -23,6 +23,7 @@ import streamlit as st
 from subsidy import vocab
 from subsidy.accounts import Accounts
 from subsidy.register import ROLES, Register, RegisterError, User, database_url
+from subsidy.register.records import person_in
 from subsidy.ui.i18n import md
 
 log = logging.getLogger("subsidy.ui.signin")
@@ -130,7 +131,7 @@ def require_role(roles: tuple[str, ...], lang: str) -> User | None:
 def person(shown: str, lang: str) -> str:
     """An official as the register names them ("张三（zhangsan）"), with the page's own
     brackets: the name is data, the full-width brackets around the account are wording."""
-    return shown.replace("（", " (").replace("）", ")") if lang == "en" else shown
+    return person_in(shown, lang)
 
 
 def banner(user: User, lang: str) -> None:
