@@ -424,31 +424,44 @@ def _companies(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _parse_json_cells(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
-    """Validate each company's JSON cells with the profile model itself (memoised per distinct
-    combination of cells: most companies share a few); keep them parsed, by cid; refusals go
+    """Validate each company's JSON cells with the profile model itself, once per distinct
+    combination of cells (most companies share a few, and SQL finds them faster than Python);
+    keep them parsed, by cid: companies given the same cells share one parsed object (which
+    :func:`subsidy.columnar.facts.build_facts` uses to derive their facts once). Refusals go
     to ``row_errors`` on the row where the cell was given."""
     wanted = " OR ".join(f"{c} IS NOT NULL" for c in JSON_FIELDS)
-    cursor = con.execute(f"SELECT cid, ckey, {', '.join(JSON_FIELDS)}, "
-                         f"{', '.join(c + '__row' for c in JSON_FIELDS)} FROM companies_all WHERE {wanted}")
-    errors: list[dict[str, Any]] = []
+    cursor = con.execute(f"SELECT {', '.join(JSON_FIELDS)}, list(cid) FROM companies_all WHERE {wanted} GROUP BY ALL")
     parsed: dict[int, dict[str, Any]] = {}
-    width = len(JSON_FIELDS)
+    refused: dict[int, tuple[tuple[str | None, ...], tuple[tuple[str, str, str], ...]]] = {}
     while batch := cursor.fetchmany(10_000):
-        for cid, ckey, *rest in batch:
-            cells, rows = tuple(rest[:width]), rest[width:]
-            values, problems = _json_cells(cells)
+        for *cells, cids in batch:
+            values, problems = _json_cells(tuple(cells))
             if problems:
-                for name, zh, en in problems:
-                    i = JSON_FIELDS.index(name)
-                    errors.append({"scope": "company", "row_no": rows[i], "ckey": ckey, "col": name,
-                                   "value": cells[i], "zh": zh, "en": en})
+                refused.update(dict.fromkeys(cids, (tuple(cells), problems)))
             else:
-                parsed[cid] = values
-    if errors:
-        con.register("json_errors", pa.Table.from_pylist(errors))
-        con.execute("INSERT INTO row_errors SELECT scope, row_no, ckey, col, value, zh, en FROM json_errors")
-        con.unregister("json_errors")
+                parsed.update(dict.fromkeys(cids, values))
+    if refused:
+        _json_errors(con, refused)
     return parsed
+
+
+def _json_errors(con: duckdb.DuckDBPyConnection,
+                 refused: dict[int, tuple[tuple[str | None, ...], tuple[tuple[str, str, str], ...]]]) -> None:
+    """Each refused JSON cell into ``row_errors``, on the row of its company where it was given."""
+    con.register("refused_ids", pa.table({"cid": pa.array(list(refused), pa.int64())}))
+    found = con.execute(f"SELECT cid, ckey, {', '.join(c + '__row' for c in JSON_FIELDS)} FROM companies_all "
+                        "WHERE cid IN (SELECT cid FROM refused_ids)").fetchall()
+    con.unregister("refused_ids")
+    errors: list[dict[str, Any]] = []
+    for cid, ckey, *rows in found:
+        cells, problems = refused[cid]
+        for name, zh, en in problems:
+            i = JSON_FIELDS.index(name)
+            errors.append({"scope": "company", "row_no": rows[i], "ckey": ckey, "col": name,
+                           "value": cells[i], "zh": zh, "en": en})
+    con.register("json_errors", pa.Table.from_pylist(errors))
+    con.execute("INSERT INTO row_errors SELECT scope, row_no, ckey, col, value, zh, en FROM json_errors")
+    con.unregister("json_errors")
 
 
 @lru_cache(maxsize=65_536)

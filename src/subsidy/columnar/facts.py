@@ -175,39 +175,60 @@ def _event_rows(rows: dict[str, list[dict[str, Any]]], key: int, profile: Profil
             rows[fact.subject].append(_row(key, fact))
 
 
+def _entry_kind_sql(sector: str) -> str:
+    """The register a legacy ``scale_entry_year`` is read as an entry of (the profile's
+    ``entries``: by the sector, :data:`vocab.SECTOR_ENTRY_KIND`), as SQL; NULL when none."""
+    cases = " ".join(f"WHEN '{code}' THEN '{kind}'" for code, kind in vocab.SECTOR_ENTRY_KIND.items())
+    return f"CASE {sector} {cases} END" if cases else "CAST(NULL AS VARCHAR)"
+
+
+def _signatures(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]]) -> list[tuple[int, str, int, Any, int]]:
+    """Create ``fact_signature`` (each company with a year: its district, sector and the number
+    of its signature) and return every signature as (number, a sector of it, last year, legacy
+    entry year, a company of it).
+
+    Why a signature leaves out the district and sector: event facts carry them as values only
+    (``district``, ``sector``, ``in_wuhan``), put in per company in SQL, so a whole city shares
+    far fewer signatures; the sector's one other use, the register a legacy entry year is read
+    as, is part of the signature. The cells are told apart by their parsed object: companies
+    given the same cells share one (:func:`subsidy.population._parse_json_cells`), so grouping
+    needs no comparison of their content."""
+    groups: dict[int, int] = {}
+    cells_of = [groups.setdefault(id(cells), len(groups)) for cells in parsed.values()]
+    con.register("fact_cells_arrow", pa.table({"cid": pa.array(list(parsed), pa.int64()),
+                                               "cells": pa.array(cells_of, pa.int64())}))
+    entry_kind = f"CASE WHEN c.scale_entry_year IS NOT NULL THEN {_entry_kind_sql('c.sector')} END"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE fact_signature AS
+        SELECT c.cid, c.district, c.sector, m.last_year, c.scale_entry_year AS entry_year,
+               CAST(dense_rank() OVER (ORDER BY m.last_year, c.scale_entry_year, {entry_kind}, k.cells) - 1
+                    AS BIGINT) AS sig
+        FROM companies c JOIN (SELECT cid, max(year) AS last_year FROM pop GROUP BY cid) m ON m.cid = c.cid
+        LEFT JOIN fact_cells_arrow k ON k.cid = c.cid""")
+    con.unregister("fact_cells_arrow")
+    return con.execute("SELECT sig, arg_min(sector, cid), any_value(last_year), any_value(entry_year), min(cid) "
+                       "FROM fact_signature GROUP BY sig ORDER BY sig").fetchall()
+
+
 def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]]) -> dict[str, int]:
     """Create ``all_facts_<subject>`` for every subject from ``companies``, ``pop`` and the
     companies' parsed event cells; returns the number of facts per subject."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {company_year_sql()}")
     subjects = [s for s in SUBJECTS if s != "company_year"]
     shared: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
-    signatures = con.execute("""
-        SELECT c.cid, c.district, c.sector, m.last_year, c.scale_entry_year
-        FROM companies c JOIN (SELECT cid, max(year) AS last_year FROM pop GROUP BY cid) m ON m.cid = c.cid
-    """).fetchall()
-    by_signature: dict[tuple, int] = {}
-    sig_of = []
-    for cid, district, sector, last, entry in signatures:
+    # Companies alike in everything event facts depend on share them (most of a city has no
+    # events, or only industry tags); the district is a placeholder's until SQL.
+    for number, sector, last, entry, cid in _signatures(con, parsed):
         cells = parsed.get(cid) or {}
-        # Companies alike in everything event facts depend on share them (most of a city
-        # has no events, or only industry tags); the cells' repr is the models' full content.
-        signature = (district, sector, last, entry, repr(sorted(cells.items())))
-        number = by_signature.get(signature)
-        if number is None:
-            number = by_signature[signature] = len(by_signature)
-            _event_rows(shared, number, _minimal_profile(district, sector, last, entry, cells))
-        sig_of.append((cid, number))
-    con.register("fact_signature_arrow", pa.table({
-        "cid": pa.array([c for c, _ in sig_of], pa.int64()), "sig": pa.array([s for _, s in sig_of], pa.int64())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE fact_signature AS SELECT * FROM fact_signature_arrow")
-    con.unregister("fact_signature_arrow")
+        _event_rows(shared, number, _minimal_profile(vocab.OUTSIDE_WUHAN, sector, last, entry, cells))
     counts = {"company_year": con.execute("SELECT count(*) FROM all_facts_company_year").fetchall()[0][0]}
+    outside = vocab.OUTSIDE_WUHAN.replace("'", "''")
+    company = {"district": "m.district", "sector": "m.sector", "in_wuhan": f"m.district <> '{outside}'"}
     for subject in subjects:
         schema = _schema(subject)
+        columns = ", ".join(f"{company[c]} AS {c}" if c in company else f"e.{c}" for c in schema.names if c != "cid")
         con.register("facts_shared_arrow", pa.Table.from_pylist(shared[subject], schema=schema))
         con.execute(f"""CREATE OR REPLACE TEMP TABLE all_facts_{subject} AS
-            SELECT m.cid, {', '.join('e.' + c for c in schema.names if c != 'cid')}
-            FROM fact_signature m JOIN facts_shared_arrow e ON e.cid = m.sig""")
+            SELECT m.cid, {columns} FROM fact_signature m JOIN facts_shared_arrow e ON e.cid = m.sig""")
         con.unregister("facts_shared_arrow")
         counts[subject] = con.execute(f"SELECT count(*) FROM all_facts_{subject}").fetchall()[0][0]
     return counts
