@@ -347,11 +347,11 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
         SELECT k.cid, CAST(r.year AS INTEGER) AS year, r.row_no FROM kept r JOIN company_rows k ON k.ckey = r.ckey
         WHERE r.year IS NOT NULL""")
     if loaded.parsed:
-        con.register("parsed_ids", pa.table({"cid": pa.array(list(loaded.parsed), pa.int64())}))
-        old_ids = dict(con.execute("SELECT a.cid, k.cid FROM company_rows k JOIN companies_all a ON a.ckey = k.ckey "
-                                   "WHERE a.cid IN (SELECT cid FROM parsed_ids)").fetchall())
-        con.unregister("parsed_ids")
-        loaded.parsed = {old_ids[c]: cells for c, cells in loaded.parsed.items() if c in old_ids}
+        con.register("parsed_rows", pa.table({"first_row": pa.array(list(loaded.parsed), pa.int64())}))
+        cids = dict(con.execute("SELECT first_row, cid FROM company_rows "
+                                "WHERE first_row IN (SELECT first_row FROM parsed_rows)").fetchall())
+        con.unregister("parsed_rows")
+        loaded.parsed = {cids[r]: cells for r, cells in loaded.parsed.items() if r in cids}
     con.execute("DROP VIEW kept")
     con.execute("DROP TABLE raw_k")
     con.execute("DROP TABLE companies_all")
@@ -406,40 +406,61 @@ def _check_credit_codes(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _companies(con: duckdb.DuckDBPyConnection) -> None:
-    """``companies_all``: one row per company key, in one aggregate pass: a value of every
-    company-level cell (the only one, unless flagged), the row it is first given on, and whether
-    another row of the company gives another value (hashes differ: numbers aggregate far faster
-    than text)."""
+    """``companies_all``: one row per company key (named by its first row), in one aggregate
+    pass: a value of every company-level cell (the only one, unless flagged), the row it is
+    first given on, and whether another row of the company gives another value.
+
+    Why a hash of each row's company cells first: most companies repeat the same cells on every
+    row, and one hash per row settles that far faster than comparing each column; only the
+    companies whose rows differ are looked at column by column (:func:`_flag_mixed`)."""
     firsts = ", ".join(
-        f"any_value({c}) AS {c}, "
+        f"any_value({c}) AS {c}, FALSE AS {c}__mixed"
+        + (f", CASE WHEN any_value({c}) IS NOT NULL THEN MIN(row_no) END AS {c}__row" if c in JSON_FIELDS else "")
+        for c in _MIXED)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_all AS
+        SELECT ckey, MIN(row_no) AS first_row, FIRST(upper(credit_code)) FILTER (WHERE credit_code IS NOT NULL)
+               AS credit_code, {firsts}, MIN(cells_hash) <> MAX(cells_hash) AS rows_differ
+        FROM (SELECT *, hash({', '.join(_MIXED)}) AS cells_hash FROM raw_k) GROUP BY ckey""")
+    _flag_mixed(con)
+
+
+def _flag_mixed(con: duckdb.DuckDBPyConnection) -> None:
+    """For the companies whose rows differ: each company-level cell flagged when two rows give
+    two values (hashes differ: numbers aggregate far faster than text), and the row each JSON
+    cell is first given on."""
+    mixed = ", ".join(
         f"COALESCE(MIN(CASE WHEN {c} IS NOT NULL THEN hash({c}) END) <> MAX(CASE WHEN {c} IS NOT NULL THEN hash({c}) END), "
         f"FALSE) AS {c}__mixed"
         + (f", MIN(CASE WHEN {c} IS NOT NULL THEN row_no END) AS {c}__row" if c in JSON_FIELDS else "")
         for c in _MIXED)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_all AS
-        SELECT CAST(row_number() OVER (ORDER BY first_row) - 1 AS BIGINT) AS cid, * FROM (
-          SELECT ckey, MIN(row_no) AS first_row, FIRST(upper(credit_code)) FILTER (WHERE credit_code IS NOT NULL)
-                 AS credit_code, {firsts}
-          FROM raw_k GROUP BY ckey)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_mixed AS
+        SELECT r.ckey, {mixed} FROM raw_k r SEMI JOIN (SELECT ckey FROM companies_all WHERE rows_differ) d
+          ON d.ckey IS NOT DISTINCT FROM r.ckey
+        GROUP BY r.ckey""")
+    sets = ", ".join(f"{c}__mixed = m.{c}__mixed" + (f", {c}__row = m.{c}__row" if c in JSON_FIELDS else "")
+                     for c in _MIXED)
+    con.execute(f"UPDATE companies_all SET {sets} FROM companies_mixed m WHERE companies_all.ckey IS NOT DISTINCT FROM m.ckey")
+    con.execute("DROP TABLE companies_mixed")
 
 
 def _parse_json_cells(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
     """Validate each company's JSON cells with the profile model itself, once per distinct
     combination of cells (most companies share a few, and SQL finds them faster than Python);
-    keep them parsed, by cid: companies given the same cells share one parsed object (which
+    keep them parsed, by the company's first row: companies given the same cells share one parsed object (which
     :func:`subsidy.columnar.facts.build_facts` uses to derive their facts once). Refusals go
     to ``row_errors`` on the row where the cell was given."""
     wanted = " OR ".join(f"{c} IS NOT NULL" for c in JSON_FIELDS)
-    cursor = con.execute(f"SELECT {', '.join(JSON_FIELDS)}, list(cid) FROM companies_all WHERE {wanted} GROUP BY ALL")
+    cursor = con.execute(f"SELECT {', '.join(JSON_FIELDS)}, list(first_row) FROM companies_all WHERE {wanted} "
+                         "GROUP BY ALL")
     parsed: dict[int, dict[str, Any]] = {}
     refused: dict[int, tuple[tuple[str | None, ...], tuple[tuple[str, str, str], ...]]] = {}
     while batch := cursor.fetchmany(10_000):
-        for *cells, cids in batch:
+        for *cells, firsts in batch:
             values, problems = _json_cells(tuple(cells))
             if problems:
-                refused.update(dict.fromkeys(cids, (tuple(cells), problems)))
+                refused.update(dict.fromkeys(firsts, (tuple(cells), problems)))
             else:
-                parsed.update(dict.fromkeys(cids, values))
+                parsed.update(dict.fromkeys(firsts, values))
     if refused:
         _json_errors(con, refused)
     return parsed
@@ -448,13 +469,13 @@ def _parse_json_cells(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any
 def _json_errors(con: duckdb.DuckDBPyConnection,
                  refused: dict[int, tuple[tuple[str | None, ...], tuple[tuple[str, str, str], ...]]]) -> None:
     """Each refused JSON cell into ``row_errors``, on the row of its company where it was given."""
-    con.register("refused_ids", pa.table({"cid": pa.array(list(refused), pa.int64())}))
-    found = con.execute(f"SELECT cid, ckey, {', '.join(c + '__row' for c in JSON_FIELDS)} FROM companies_all "
-                        "WHERE cid IN (SELECT cid FROM refused_ids)").fetchall()
-    con.unregister("refused_ids")
+    con.register("refused_rows", pa.table({"first_row": pa.array(list(refused), pa.int64())}))
+    found = con.execute(f"SELECT first_row, ckey, {', '.join(c + '__row' for c in JSON_FIELDS)} FROM companies_all "
+                        "WHERE first_row IN (SELECT first_row FROM refused_rows)").fetchall()
+    con.unregister("refused_rows")
     errors: list[dict[str, Any]] = []
-    for cid, ckey, *rows in found:
-        cells, problems = refused[cid]
+    for first_row, ckey, *rows in found:
+        cells, problems = refused[first_row]
         for name, zh, en in problems:
             i = JSON_FIELDS.index(name)
             errors.append({"scope": "company", "row_no": rows[i], "ckey": ckey, "col": name,
