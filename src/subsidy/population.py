@@ -262,14 +262,18 @@ def _checks() -> list[tuple[str, str, str]]:
     return out
 
 
-def _check_chars(codes: Sequence[str]) -> np.ndarray:
-    """Vectorised GB 32100-2015 check: True where the 18th character is right."""
-    if not codes:
+def _check_chars(codes: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Vectorised GB 32100-2015 check: True where the 18th character is right. ``codes`` are
+    18 ASCII characters each (matched by the code pattern), read straight from Arrow's bytes:
+    no Python string per code."""
+    if not len(codes):
         return np.zeros(0, dtype=bool)
-    lookup = np.full(128, -1, dtype=np.int64)
+    array = (codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes).cast(pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset: array.offset + len(array) + 1]
+    raw = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(len(array), 18)
+    lookup = np.full(256, -1, dtype=np.int64)
     for i, ch in enumerate(CREDIT_CODE_CHARSET):
         lookup[ord(ch)] = i
-    raw = np.frombuffer("".join(codes).encode("ascii"), dtype=np.uint8).reshape(len(codes), 18)
     values = lookup[raw]
     total = values[:, :17] @ np.array(CREDIT_CODE_WEIGHTS, dtype=np.int64)
     return (31 - total % 31) % 31 == values[:, 17]
@@ -394,12 +398,13 @@ def _disagreements_sql() -> list[str]:
 
 
 def _check_credit_codes(con: duckdb.DuckDBPyConnection) -> None:
-    codes = [c[0] for c in con.execute(
-        "SELECT DISTINCT upper(credit_code) FROM raw_k WHERE credit_code IS NOT NULL AND "
-        f"regexp_full_match(upper(credit_code), '{_CODE_RE}')").fetchall()]
-    bad = [c for c, ok in zip(codes, _check_chars(codes), strict=True) if not ok]
-    if bad:
-        con.register("bad_codes", pa.table({"code": pa.array(bad, pa.string())}))
+    """Refuse every row of a well-formed credit code whose check character is wrong."""
+    codes = con.sql(
+        "SELECT DISTINCT upper(credit_code) AS code FROM raw_k WHERE credit_code IS NOT NULL AND "
+        f"regexp_full_match(upper(credit_code), '{_CODE_RE}')").to_arrow_table().column(0)
+    bad = codes.filter(pa.array(~_check_chars(codes)))
+    if len(bad):
+        con.register("bad_codes", pa.table({"code": bad}))
         con.execute("INSERT INTO row_errors SELECT 'company', row_no, ckey, 'credit_code', credit_code, NULL, NULL "
                     "FROM raw_k WHERE upper(credit_code) IN (SELECT code FROM bad_codes)")
         con.unregister("bad_codes")
@@ -485,33 +490,49 @@ def _json_errors(con: duckdb.DuckDBPyConnection,
     con.unregister("json_errors")
 
 
+_Problems = tuple[tuple[str, str, str], ...]
+
+
 @lru_cache(maxsize=65_536)
-def _json_cells(cells: tuple[str | None, ...]) -> tuple[dict[str, Any], tuple[tuple[str, str, str], ...]]:
+def _json_cells(cells: tuple[str | None, ...]) -> tuple[dict[str, Any], _Problems]:
     """The JSON cells of one company validated by the profile model: (values by field name,
-    problems as (column, zh, en)). Bounded like a profile file (size, nesting, key twice)."""
-    data: dict[str, Any] = dict(_PROBE)
-    problems: list[tuple[str, str, str]] = []
-    for name, text in zip(JSON_FIELDS, cells, strict=True):
-        if text is None:
-            continue
-        try:
-            data[name] = read_json(text)
-        except ProfileError as exc:
-            p = exc.problems[0]
-            problems.append((name, f"JSON 文本无法读取：{p.message_zh}", f"the JSON text cannot be read: {p.message_en}"))
+    problems as (column, zh, en)). Bounded like a profile file (size, nesting, key twice).
+
+    A cell that cannot be read as JSON is all that is said (its company's other cells are
+    not validated); otherwise every cell's refusals, in the model's field order. Each cell is
+    validated on its own (:func:`_json_cell`): the model checks these fields one by one, and
+    a city's companies share far fewer cells than combinations of them."""
+    checked = [(name, _json_cell(name, text)) for name, text in zip(JSON_FIELDS, cells, strict=True)
+               if text is not None]
+    unreadable = tuple(p for _, (readable, _, problems) in checked if not readable for p in problems)
+    if unreadable:
+        return {}, unreadable
+    problems = tuple(p for _, (_, _, problems) in checked for p in problems)
     if problems:
-        return {}, tuple(problems)
+        return {}, problems
+    return {name: value for name, (_, value, _) in checked}, ()
+
+
+@lru_cache(maxsize=65_536)
+def _json_cell(name: str, text: str) -> tuple[bool, Any, _Problems]:
+    """One JSON cell validated by the profile model: (whether it is JSON at all, its value,
+    the problems as (column, zh, en))."""
     try:
-        profile = Profile.model_validate(data)
+        data = read_json(text)
+    except ProfileError as exc:
+        p = exc.problems[0]
+        return False, None, ((name, f"JSON 文本无法读取：{p.message_zh}", f"the JSON text cannot be read: {p.message_en}"),)
+    try:
+        profile = Profile.model_validate({**_PROBE, name: data})
     except ValidationError as exc:
         from .profile import _MODEL_AT
 
+        problems = []
         for p in problems_from_errors(exc.errors(), Profile, _MODEL_AT):
             column = p.field.split("[")[0].split(".")[0]
             problems.append((column if column in JSON_FIELDS else JSON_FIELDS[0], p.message_zh, p.message_en))
-        return {}, tuple(problems)
-    return {name: getattr(profile, name) for name, text in zip(JSON_FIELDS, cells, strict=True)
-            if text is not None}, ()
+        return True, None, tuple(problems)
+    return True, getattr(profile, name), ()
 
 
 def _worded_errors(con: duckdb.DuckDBPyConnection) -> list[RowError]:
