@@ -271,12 +271,13 @@ def _check_chars(codes: pa.ChunkedArray | pa.Array) -> np.ndarray:
     array = (codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes).cast(pa.large_string())
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset: array.offset + len(array) + 1]
     raw = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(len(array), 18)
-    lookup = np.full(256, -1, dtype=np.int64)
+    lookup = np.full(256, -1, dtype=np.int32)
     for i, ch in enumerate(CREDIT_CODE_CHARSET):
         lookup[ord(ch)] = i
-    values = lookup[raw]
-    total = values[:, :17] @ np.array(CREDIT_CODE_WEIGHTS, dtype=np.int64)
-    return (31 - total % 31) % 31 == values[:, 17]
+    total = np.zeros(len(raw), dtype=np.int32)
+    for position, weight in enumerate(CREDIT_CODE_WEIGHTS):  # column by column: no 18-wide copy
+        total += lookup[raw[:, position]] * weight
+    return (31 - total % 31) % 31 == lookup[raw[:, 17]]
 
 
 _PROBE = {"name": "企业", "district": next(iter(vocab.DISTRICTS)), "sector": next(iter(vocab.SECTORS))}

@@ -81,7 +81,8 @@ def company_year_sql() -> str:
     """The company-year facts of ``pop`` × ``companies``, from the vocabulary's figures.
 
     Every window is over a company's years in order (the year before, the years before, the
-    first year), computed in one step: DuckDB sorts the rows once for them all."""
+    first year), computed in one step over the yearly figures alone: DuckDB sorts the rows once
+    for them all, and the company's cells (district, sector, declared peaks) join after."""
     figures = vocab.VOCABULARY.yearly
     values, peaks = [], []
     for figure in figures:
@@ -118,16 +119,15 @@ def company_year_sql() -> str:
         outs.append(f"(pk_{figure.fact} IS NOT NULL AND count_{figure.fact} = year - first_year) AS {col}__complete")
     outside = vocab.OUTSIDE_WUHAN
     return f"""
-WITH y AS (
-  SELECT p.cid, p.year, c.district, c.sector, {', '.join(values + peaks)}
-  FROM pop p JOIN companies c ON c.cid = p.cid),
+WITH y AS (SELECT p.cid, p.year, {', '.join(values)} FROM pop p),
 z AS (SELECT y.*, {', '.join(windows)} FROM y
       WINDOW w AS (PARTITION BY cid ORDER BY year),
-             before AS (PARTITION BY cid ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+             before AS (PARTITION BY cid ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+k AS (SELECT c.cid AS company, c.district, c.sector, {', '.join(peaks)} FROM companies c)
 SELECT cid, 'company_year:' || CAST(year AS VARCHAR) AS fid, CAST(year AS VARCHAR) AS fkey, year,
        year AS event_year, CAST(NULL AS INTEGER) AS event_date, TRUE AS window_known,
        district, sector, district <> '{outside}' AS in_wuhan, {', '.join(outs)}
-FROM z
+FROM z JOIN k ON k.company = z.cid
 """
 
 
