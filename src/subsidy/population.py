@@ -53,7 +53,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
 from . import vocab
-from .population_files import MAX_BYTES, PopulationError, read_into
+from .population_files import MAX_BYTES, PopulationError, read_from_input, read_into
 from .profile import (
     CREDIT_CODE_CHARSET,
     CREDIT_CODE_WEIGHTS,
@@ -192,9 +192,8 @@ def read_raw(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: int
     select = ", ".join(f"NULLIF(regexp_replace(CAST(c{i} AS VARCHAR), {_q(_BLANKS)}, '', 'g'), '') AS {name}"
                        for i, name in enumerate(names))
     absent = "".join(f", CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS if c not in names)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT CAST(rowid + {first_line} AS BIGINT) AS row_no, "
-                f"{select}{absent} FROM raw_in")
-    con.execute("DROP TABLE raw_in")
+    read_from_input(con, f"CREATE OR REPLACE TEMP TABLE raw AS SELECT CAST(rowid + {first_line} AS BIGINT) "
+                         f"AS row_no, {select}{absent} FROM raw_in")
     if not con.execute("SELECT count(*) FROM raw").fetchall()[0][0]:
         raise PopulationError("文件没有数据行（只有表头）", "the file has no data rows (only a header)")
     return first_line
