@@ -19,6 +19,7 @@ Tables read: ``companies`` and ``pop`` (see :mod:`subsidy.population`). Tables w
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -216,27 +217,42 @@ def _signatures(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]
 
 def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]]) -> dict[str, int]:
     """Create ``all_facts_<subject>`` for every subject from ``companies``, ``pop`` and the
-    companies' parsed event cells; returns the number of facts per subject."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {company_year_sql()}")
-    subjects = [s for s in SUBJECTS if s != "company_year"]
-    shared: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
-    # Companies alike in everything event facts depend on share them (most of a city has no
-    # events, or only industry tags); the district is a placeholder's until SQL.
-    for number, sector, last, entry, cid in _signatures(con, parsed):
-        cells = parsed.get(cid) or {}
-        _event_rows(shared, number, _minimal_profile(vocab.OUTSIDE_WUHAN, sector, last, entry, cells))
+    companies' parsed event cells; returns the number of facts per subject.
+
+    The company-year facts are SQL alone: DuckDB computes them on its own threads (it lets go
+    of Python's lock while it runs) while Python derives the event facts."""
+    signatures = _signatures(con, parsed)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        company_years = pool.submit(
+            con.execute, f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {company_year_sql()}")
+        try:
+            shared = _event_facts(signatures, parsed)
+        finally:
+            company_years.result()
     counts = {"company_year": con.execute("SELECT count(*) FROM all_facts_company_year").fetchall()[0][0]}
     outside = vocab.OUTSIDE_WUHAN.replace("'", "''")
     company = {"district": "m.district", "sector": "m.sector", "in_wuhan": f"m.district <> '{outside}'"}
-    for subject in subjects:
+    for subject, rows in shared.items():
         schema = _schema(subject)
         columns = ", ".join(f"{company[c]} AS {c}" if c in company else f"e.{c}" for c in schema.names if c != "cid")
-        con.register("facts_shared_arrow", pa.Table.from_pylist(shared[subject], schema=schema))
+        con.register("facts_shared_arrow", pa.Table.from_pylist(rows, schema=schema))
         con.execute(f"""CREATE OR REPLACE TEMP TABLE all_facts_{subject} AS
             SELECT m.cid, {columns} FROM fact_signature m JOIN facts_shared_arrow e ON e.cid = m.sig""")
         con.unregister("facts_shared_arrow")
         counts[subject] = con.execute(f"SELECT count(*) FROM all_facts_{subject}").fetchall()[0][0]
     return counts
+
+
+def _event_facts(signatures: list[tuple[int, str, int, Any, int]],
+                 parsed: dict[int, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Every subject's facts but the company-year's, once per signature (numbered by it in
+    column ``cid``). Companies alike in everything event facts depend on share them (most of a
+    city has no events, or only industry tags); the district is a placeholder's until SQL."""
+    shared: dict[str, list[dict[str, Any]]] = {s: [] for s in SUBJECTS if s != "company_year"}
+    for number, sector, last, entry, cid in signatures:
+        cells = parsed.get(cid) or {}
+        _event_rows(shared, number, _minimal_profile(vocab.OUTSIDE_WUHAN, sector, last, entry, cells))
+    return shared
 
 
 __all__ = ["FACT_COLUMNS", "build_facts", "company_year_sql", "history_fields",
