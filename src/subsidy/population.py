@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -320,14 +321,17 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
           ON n.name = r.name""")
     con.execute("DROP TABLE raw")
     _companies(con)
-    parts = [f"SELECT {_q(scope)} AS scope, row_no, ckey, {_q(col)} AS col, {col} AS value, "
-             f"CAST(NULL AS VARCHAR) AS zh, CAST(NULL AS VARCHAR) AS en FROM raw_k WHERE {test}"
-             for scope, col, test in _checks()]
-    parts.append(_duplicates_sql())
-    parts += _disagreements_sql()
-    con.execute("CREATE OR REPLACE TEMP TABLE row_errors AS " + " UNION ALL ".join(parts))
-    _check_credit_codes(con)
-    loaded.parsed = _parse_json_cells(con)
+    # The JSON cells are validated by Python while DuckDB checks every other cell (it lets go
+    # of Python's lock while it runs): neither waits for the other.
+    combinations = _json_combinations(con)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(_check_cells, con)
+        try:
+            loaded.parsed, refused = _parse_json_cells(combinations)
+        finally:
+            checked.result()
+    if refused:
+        _json_errors(con, refused)
     con.execute("""CREATE OR REPLACE TEMP VIEW kept AS
         SELECT r.* FROM raw_k r
         WHERE r.ckey NOT IN (SELECT ckey FROM row_errors WHERE scope = 'company')
@@ -448,31 +452,48 @@ def _flag_mixed(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE companies_mixed")
 
 
-def _parse_json_cells(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
-    """Validate each company's JSON cells with the profile model itself, once per distinct
-    combination of cells (most companies share a few, and SQL finds them faster than Python);
-    keep them parsed, by the company's first row: companies given the same cells share one parsed object (which
-    :func:`subsidy.columnar.facts.build_facts` uses to derive their facts once). Refusals go
-    to ``row_errors`` on the row where the cell was given."""
+def _check_cells(con: duckdb.DuckDBPyConnection) -> None:
+    """``row_errors`` of every cell but the JSON ones: the bounds as SQL, repeated company-years,
+    company cells that differ between rows, credit codes whose check character is wrong."""
+    parts = [f"SELECT {_q(scope)} AS scope, row_no, ckey, {_q(col)} AS col, {col} AS value, "
+             f"CAST(NULL AS VARCHAR) AS zh, CAST(NULL AS VARCHAR) AS en FROM raw_k WHERE {test}"
+             for scope, col, test in _checks()]
+    parts.append(_duplicates_sql())
+    parts += _disagreements_sql()
+    con.execute("CREATE OR REPLACE TEMP TABLE row_errors AS " + " UNION ALL ".join(parts))
+    _check_credit_codes(con)
+
+
+_Problems = tuple[tuple[str, str, str], ...]
+_Refused = dict[int, tuple[tuple[str | None, ...], _Problems]]
+
+
+def _json_combinations(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """Each distinct combination of JSON cells given (SQL finds them faster than Python), with
+    the companies that give it (by their first row)."""
     wanted = " OR ".join(f"{c} IS NOT NULL" for c in JSON_FIELDS)
-    cursor = con.execute(f"SELECT {', '.join(JSON_FIELDS)}, list(first_row) FROM companies_all WHERE {wanted} "
-                         "GROUP BY ALL")
+    return con.execute(f"SELECT {', '.join(JSON_FIELDS)}, list(first_row) FROM companies_all WHERE {wanted} "
+                       "GROUP BY ALL").fetchall()
+
+
+def _parse_json_cells(combinations: list[tuple[Any, ...]]) -> tuple[dict[int, dict[str, Any]], _Refused]:
+    """Validate each company's JSON cells with the profile model itself, once per distinct
+    combination of cells (most companies share a few); return them parsed, by the company's
+    first row, and the refused ones with their problems. Companies given the same cells share
+    one parsed object (which :func:`subsidy.columnar.facts.build_facts` uses to derive their
+    facts once)."""
     parsed: dict[int, dict[str, Any]] = {}
-    refused: dict[int, tuple[tuple[str | None, ...], tuple[tuple[str, str, str], ...]]] = {}
-    while batch := cursor.fetchmany(10_000):
-        for *cells, firsts in batch:
-            values, problems = _json_cells(tuple(cells))
-            if problems:
-                refused.update(dict.fromkeys(firsts, (tuple(cells), problems)))
-            else:
-                parsed.update(dict.fromkeys(firsts, values))
-    if refused:
-        _json_errors(con, refused)
-    return parsed
+    refused: _Refused = {}
+    for *cells, firsts in combinations:
+        values, problems = _json_cells(tuple(cells))
+        if problems:
+            refused.update(dict.fromkeys(firsts, (tuple(cells), problems)))
+        else:
+            parsed.update(dict.fromkeys(firsts, values))
+    return parsed, refused
 
 
-def _json_errors(con: duckdb.DuckDBPyConnection,
-                 refused: dict[int, tuple[tuple[str | None, ...], tuple[tuple[str, str, str], ...]]]) -> None:
+def _json_errors(con: duckdb.DuckDBPyConnection, refused: _Refused) -> None:
     """Each refused JSON cell into ``row_errors``, on the row of its company where it was given."""
     con.register("refused_rows", pa.table({"first_row": pa.array(list(refused), pa.int64())}))
     found = con.execute(f"SELECT first_row, ckey, {', '.join(c + '__row' for c in JSON_FIELDS)} FROM companies_all "
@@ -488,9 +509,6 @@ def _json_errors(con: duckdb.DuckDBPyConnection,
     con.register("json_errors", pa.Table.from_pylist(errors))
     con.execute("INSERT INTO row_errors SELECT scope, row_no, ckey, col, value, zh, en FROM json_errors")
     con.unregister("json_errors")
-
-
-_Problems = tuple[tuple[str, str, str], ...]
 
 
 @lru_cache(maxsize=65_536)
