@@ -348,12 +348,13 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
         SELECT k.cid, {company_cols} FROM company_rows k JOIN companies_all a ON a.ckey = k.ckey ORDER BY k.cid""")
     year_cols = ", ".join([f"CAST(r.{c} AS DECIMAL(38,6)) AS {c}" for c in YEAR_MONEY]
                           + [f"CAST(r.{c} AS INTEGER) AS {c}" for c in YEAR_COUNTS])
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE pop AS
-        SELECT k.cid, CAST(r.year AS INTEGER) AS year, {year_cols}
-        FROM kept r JOIN company_rows k ON k.ckey = r.ckey WHERE r.year IS NOT NULL ORDER BY k.cid, year""")
     con.execute("""CREATE OR REPLACE TEMP TABLE pop_rows AS
         SELECT k.cid, CAST(r.year AS INTEGER) AS year, r.row_no FROM kept r JOIN company_rows k ON k.ckey = r.ckey
         WHERE r.year IS NOT NULL""")
+    # the figures of the rows kept, found by row number (a join on numbers, the rows already chosen)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE pop AS
+        SELECT k.cid, k.year, {year_cols}
+        FROM pop_rows k JOIN raw_k r ON r.row_no = k.row_no ORDER BY k.cid, k.year""")
     if loaded.parsed:
         con.register("parsed_rows", pa.table({"first_row": pa.array(list(loaded.parsed), pa.int64())}))
         cids = dict(con.execute("SELECT first_row, cid FROM company_rows "
