@@ -312,14 +312,7 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
     row), ``pop_rows`` (the row of each company-year) and ``row_errors``."""
     loaded = Loaded(first_line=first_line)
     loaded.rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-    # The company key: its credit code, also on rows of the same name that leave it blank
-    # (company cells may be filled once); the name when the company has no code at all.
-    con.execute("""CREATE OR REPLACE TEMP TABLE raw_k AS
-        SELECT r.*, COALESCE('code:' || upper(r.credit_code), 'code:' || n.code, 'name:' || r.name) AS ckey
-        FROM raw r LEFT JOIN (SELECT name, MIN(upper(credit_code)) AS code FROM raw WHERE credit_code IS NOT NULL
-                              GROUP BY name HAVING MIN(upper(credit_code)) = MAX(upper(credit_code))) n
-          ON n.name = r.name""")
-    con.execute("DROP TABLE raw")
+    _company_keys(con)
     _companies(con)
     # The JSON cells are validated by Python while DuckDB checks every other cell (it lets go
     # of Python's lock while it runs): neither waits for the other.
@@ -369,6 +362,24 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
     loaded.error_count = con.execute("SELECT count(*) FROM row_errors").fetchall()[0][0]
     loaded.errors = _worded_errors(con)
     return loaded
+
+
+def _company_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``raw`` becomes ``raw_k``, each row with its company key (``ckey``): its credit
+    code, also on rows of the same name that leave it blank (company cells may be filled once);
+    the name when the company has no code at all.
+
+    Why a column added in place: copying every cell into a new table only to add a key costs
+    more than writing the key."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE name_codes AS
+        SELECT name, MIN(upper(credit_code)) AS code FROM raw WHERE credit_code IS NOT NULL
+        GROUP BY name HAVING MIN(upper(credit_code)) = MAX(upper(credit_code))""")
+    con.execute("ALTER TABLE raw RENAME TO raw_k")
+    con.execute("ALTER TABLE raw_k ADD COLUMN ckey VARCHAR")
+    con.execute("UPDATE raw_k SET ckey = COALESCE('code:' || upper(credit_code), 'name:' || name)")
+    con.execute("UPDATE raw_k SET ckey = 'code:' || n.code FROM name_codes n "
+                "WHERE raw_k.credit_code IS NULL AND n.name = raw_k.name")
+    con.execute("DROP TABLE name_codes")
 
 
 def _duplicates_sql() -> str:
