@@ -159,20 +159,35 @@ def _named(subject: str) -> tuple[tuple[str, str], ...]:
     return tuple((name, ident(name)) for name in BY_SUBJECT.get(subject, {}))
 
 
+@lru_cache(maxsize=1)
+def _blank_profile() -> Profile:
+    """A profile of nothing but its required words, copied for each signature (a copy with
+    the event cells put in is several times cheaper than building the model anew)."""
+    return Profile.model_construct(
+        name="", credit_code=None, district=vocab.OUTSIDE_WUHAN, sector=next(iter(vocab.SECTORS)),
+        industry_tags=None, scale_entry_year=None, prior_peak_revenue_wan=None,
+        prior_peak_main_revenue_wan=None, scale_entries=[], years=[], listings=[], recognitions=[],
+        incubator=None, talent_projects=[], tech_upgrade_projects=[], park_rating=None)
+
+
+@lru_cache(maxsize=256)
+def _last_year(year: int) -> YearFigures:
+    """The year judged, without figures (event facts never read them; shared, never changed)."""
+    return YearFigures.model_construct(year=year)
+
+
 def _minimal_profile(district: str, sector: str, last_year: int, entry_year: int | None,
                      cells: dict[str, Any]) -> Profile:
     """Just what event facts depend on: the last year (the year judged), the legacy entry
     and the event cells; figures are left out (company-year facts come from SQL)."""
-    return Profile.model_construct(
-        name="", credit_code=None, district=district, sector=sector,
-        industry_tags=cells.get("industry_tags"), scale_entry_year=entry_year,
-        prior_peak_revenue_wan=None, prior_peak_main_revenue_wan=None,
-        scale_entries=cells.get("scale_entries") or [],
-        years=[YearFigures.model_construct(year=last_year)],
-        listings=cells.get("listings") or [], recognitions=cells.get("recognitions") or [],
-        incubator=cells.get("incubator"), talent_projects=cells.get("talent_projects") or [],
-        tech_upgrade_projects=cells.get("tech_upgrade_projects") or [],
-        park_rating=cells.get("park_rating"))
+    return _blank_profile().model_copy(update={
+        "district": district, "sector": sector,
+        "industry_tags": cells.get("industry_tags"), "scale_entry_year": entry_year,
+        "scale_entries": cells.get("scale_entries") or [], "years": [_last_year(last_year)],
+        "listings": cells.get("listings") or [], "recognitions": cells.get("recognitions") or [],
+        "incubator": cells.get("incubator"), "talent_projects": cells.get("talent_projects") or [],
+        "tech_upgrade_projects": cells.get("tech_upgrade_projects") or [],
+        "park_rating": cells.get("park_rating")})
 
 
 def _event_rows(rows: dict[str, list[dict[str, Any]]], key: int, profile: Profile) -> None:
