@@ -325,10 +325,7 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
             checked.result()
     if refused:
         _json_errors(con, refused)
-    con.execute("""CREATE OR REPLACE TEMP VIEW kept AS
-        SELECT r.* FROM raw_k r
-        WHERE r.ckey NOT IN (SELECT ckey FROM row_errors WHERE scope = 'company')
-          AND r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')""")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW kept AS SELECT r.* FROM raw_k r WHERE {_kept_sql(con)}")
     # cid: dense from 0 over the companies that keep at least one row, in file order
     con.execute("""CREATE OR REPLACE TEMP TABLE company_rows AS
         SELECT CAST(row_number() OVER (ORDER BY a.first_row) - 1 AS BIGINT) AS cid, a.ckey, a.first_row
@@ -380,6 +377,16 @@ def _company_keys(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE raw_k SET ckey = 'code:' || n.code FROM name_codes n "
                 "WHERE raw_k.credit_code IS NULL AND n.name = raw_k.name")
     con.execute("DROP TABLE name_codes")
+
+
+def _kept_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The rows kept: neither of a refused company nor refused themselves. A test against no
+    refusals is left out (``NOT IN`` an empty list is true for every row): a clean file's rows
+    are not looked up at all."""
+    scopes = dict(con.execute("SELECT scope, count(*) FROM row_errors GROUP BY scope").fetchall())
+    tests = (["r.ckey NOT IN (SELECT ckey FROM row_errors WHERE scope = 'company')"] if scopes.get("company") else [])
+    tests += ["r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')"] if scopes.get("row") else []
+    return " AND ".join(tests) or "TRUE"
 
 
 def _duplicates_sql() -> str:
