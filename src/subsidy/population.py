@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -53,7 +54,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
 from . import vocab
-from .population_files import MAX_BYTES, PopulationError, read_into
+from .population_files import MAX_BYTES, PopulationError, read_from_input, read_into
 from .profile import (
     CREDIT_CODE_CHARSET,
     CREDIT_CODE_WEIGHTS,
@@ -192,9 +193,8 @@ def read_raw(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: int
     select = ", ".join(f"NULLIF(regexp_replace(CAST(c{i} AS VARCHAR), {_q(_BLANKS)}, '', 'g'), '') AS {name}"
                        for i, name in enumerate(names))
     absent = "".join(f", CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS if c not in names)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT CAST(rowid + {first_line} AS BIGINT) AS row_no, "
-                f"{select}{absent} FROM raw_in")
-    con.execute("DROP TABLE raw_in")
+    read_from_input(con, f"CREATE OR REPLACE TEMP TABLE raw AS SELECT CAST(rowid + {first_line} AS BIGINT) "
+                         f"AS row_no, {select}{absent} FROM raw_in")
     if not con.execute("SELECT count(*) FROM raw").fetchall()[0][0]:
         raise PopulationError("文件没有数据行（只有表头）", "the file has no data rows (only a header)")
     return first_line
@@ -262,17 +262,22 @@ def _checks() -> list[tuple[str, str, str]]:
     return out
 
 
-def _check_chars(codes: Sequence[str]) -> np.ndarray:
-    """Vectorised GB 32100-2015 check: True where the 18th character is right."""
-    if not codes:
+def _check_chars(codes: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Vectorised GB 32100-2015 check: True where the 18th character is right. ``codes`` are
+    18 ASCII characters each (matched by the code pattern), read straight from Arrow's bytes:
+    no Python string per code."""
+    if not len(codes):
         return np.zeros(0, dtype=bool)
-    lookup = np.full(128, -1, dtype=np.int64)
+    array = (codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes).cast(pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset: array.offset + len(array) + 1]
+    raw = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(len(array), 18)
+    lookup = np.full(256, -1, dtype=np.int32)
     for i, ch in enumerate(CREDIT_CODE_CHARSET):
         lookup[ord(ch)] = i
-    raw = np.frombuffer("".join(codes).encode("ascii"), dtype=np.uint8).reshape(len(codes), 18)
-    values = lookup[raw]
-    total = values[:, :17] @ np.array(CREDIT_CODE_WEIGHTS, dtype=np.int64)
-    return (31 - total % 31) % 31 == values[:, 17]
+    total = np.zeros(len(raw), dtype=np.int32)
+    for position, weight in enumerate(CREDIT_CODE_WEIGHTS):  # column by column: no 18-wide copy
+        total += lookup[raw[:, position]] * weight
+    return (31 - total % 31) % 31 == lookup[raw[:, 17]]
 
 
 _PROBE = {"name": "企业", "district": next(iter(vocab.DISTRICTS)), "sector": next(iter(vocab.SECTORS))}
@@ -307,27 +312,20 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
     row), ``pop_rows`` (the row of each company-year) and ``row_errors``."""
     loaded = Loaded(first_line=first_line)
     loaded.rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-    # The company key: its credit code, also on rows of the same name that leave it blank
-    # (company cells may be filled once); the name when the company has no code at all.
-    con.execute("""CREATE OR REPLACE TEMP TABLE raw_k AS
-        SELECT r.*, COALESCE('code:' || upper(r.credit_code), 'code:' || n.code, 'name:' || r.name) AS ckey
-        FROM raw r LEFT JOIN (SELECT name, MIN(upper(credit_code)) AS code FROM raw WHERE credit_code IS NOT NULL
-                              GROUP BY name HAVING MIN(upper(credit_code)) = MAX(upper(credit_code))) n
-          ON n.name = r.name""")
-    con.execute("DROP TABLE raw")
+    _company_keys(con)
     _companies(con)
-    parts = [f"SELECT {_q(scope)} AS scope, row_no, ckey, {_q(col)} AS col, {col} AS value, "
-             f"CAST(NULL AS VARCHAR) AS zh, CAST(NULL AS VARCHAR) AS en FROM raw_k WHERE {test}"
-             for scope, col, test in _checks()]
-    parts.append(_duplicates_sql())
-    parts += _disagreements_sql()
-    con.execute("CREATE OR REPLACE TEMP TABLE row_errors AS " + " UNION ALL ".join(parts))
-    _check_credit_codes(con)
-    loaded.parsed = _parse_json_cells(con)
-    con.execute("""CREATE OR REPLACE TEMP VIEW kept AS
-        SELECT r.* FROM raw_k r
-        WHERE r.ckey NOT IN (SELECT ckey FROM row_errors WHERE scope = 'company')
-          AND r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')""")
+    # The JSON cells are validated by Python while DuckDB checks every other cell (it lets go
+    # of Python's lock while it runs): neither waits for the other.
+    combinations = _json_combinations(con)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(_check_cells, con)
+        try:
+            loaded.parsed, refused = _parse_json_cells(combinations)
+        finally:
+            checked.result()
+    if refused:
+        _json_errors(con, refused)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW kept AS SELECT r.* FROM raw_k r WHERE {_kept_sql(con)}")
     # cid: dense from 0 over the companies that keep at least one row, in file order
     con.execute("""CREATE OR REPLACE TEMP TABLE company_rows AS
         SELECT CAST(row_number() OVER (ORDER BY a.first_row) - 1 AS BIGINT) AS cid, a.ckey, a.first_row
@@ -340,18 +338,19 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
         SELECT k.cid, {company_cols} FROM company_rows k JOIN companies_all a ON a.ckey = k.ckey ORDER BY k.cid""")
     year_cols = ", ".join([f"CAST(r.{c} AS DECIMAL(38,6)) AS {c}" for c in YEAR_MONEY]
                           + [f"CAST(r.{c} AS INTEGER) AS {c}" for c in YEAR_COUNTS])
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE pop AS
-        SELECT k.cid, CAST(r.year AS INTEGER) AS year, {year_cols}
-        FROM kept r JOIN company_rows k ON k.ckey = r.ckey WHERE r.year IS NOT NULL ORDER BY k.cid, year""")
     con.execute("""CREATE OR REPLACE TEMP TABLE pop_rows AS
         SELECT k.cid, CAST(r.year AS INTEGER) AS year, r.row_no FROM kept r JOIN company_rows k ON k.ckey = r.ckey
         WHERE r.year IS NOT NULL""")
+    # the figures of the rows kept, found by row number (a join on numbers, the rows already chosen)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE pop AS
+        SELECT k.cid, k.year, {year_cols}
+        FROM pop_rows k JOIN raw_k r ON r.row_no = k.row_no ORDER BY k.cid, k.year""")
     if loaded.parsed:
-        con.register("parsed_ids", pa.table({"cid": pa.array(list(loaded.parsed), pa.int64())}))
-        old_ids = dict(con.execute("SELECT a.cid, k.cid FROM company_rows k JOIN companies_all a ON a.ckey = k.ckey "
-                                   "WHERE a.cid IN (SELECT cid FROM parsed_ids)").fetchall())
-        con.unregister("parsed_ids")
-        loaded.parsed = {old_ids[c]: cells for c, cells in loaded.parsed.items() if c in old_ids}
+        con.register("parsed_rows", pa.table({"first_row": pa.array(list(loaded.parsed), pa.int64())}))
+        cids = dict(con.execute("SELECT first_row, cid FROM company_rows "
+                                "WHERE first_row IN (SELECT first_row FROM parsed_rows)").fetchall())
+        con.unregister("parsed_rows")
+        loaded.parsed = {cids[r]: cells for r, cells in loaded.parsed.items() if r in cids}
     con.execute("DROP VIEW kept")
     con.execute("DROP TABLE raw_k")
     con.execute("DROP TABLE companies_all")
@@ -360,6 +359,34 @@ def validate(con: duckdb.DuckDBPyConnection, first_line: int = 2) -> Loaded:
     loaded.error_count = con.execute("SELECT count(*) FROM row_errors").fetchall()[0][0]
     loaded.errors = _worded_errors(con)
     return loaded
+
+
+def _company_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``raw`` becomes ``raw_k``, each row with its company key (``ckey``): its credit
+    code, also on rows of the same name that leave it blank (company cells may be filled once);
+    the name when the company has no code at all.
+
+    Why a column added in place: copying every cell into a new table only to add a key costs
+    more than writing the key."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE name_codes AS
+        SELECT name, MIN(upper(credit_code)) AS code FROM raw WHERE credit_code IS NOT NULL
+        GROUP BY name HAVING MIN(upper(credit_code)) = MAX(upper(credit_code))""")
+    con.execute("ALTER TABLE raw RENAME TO raw_k")
+    con.execute("ALTER TABLE raw_k ADD COLUMN ckey VARCHAR")
+    con.execute("UPDATE raw_k SET ckey = COALESCE('code:' || upper(credit_code), 'name:' || name)")
+    con.execute("UPDATE raw_k SET ckey = 'code:' || n.code FROM name_codes n "
+                "WHERE raw_k.credit_code IS NULL AND n.name = raw_k.name")
+    con.execute("DROP TABLE name_codes")
+
+
+def _kept_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The rows kept: neither of a refused company nor refused themselves. A test against no
+    refusals is left out (``NOT IN`` an empty list is true for every row): a clean file's rows
+    are not looked up at all."""
+    scopes = dict(con.execute("SELECT scope, count(*) FROM row_errors GROUP BY scope").fetchall())
+    tests = (["r.ckey NOT IN (SELECT ckey FROM row_errors WHERE scope = 'company')"] if scopes.get("company") else [])
+    tests += ["r.row_no NOT IN (SELECT row_no FROM row_errors WHERE scope = 'row')"] if scopes.get("row") else []
+    return " AND ".join(tests) or "TRUE"
 
 
 def _duplicates_sql() -> str:
@@ -394,90 +421,155 @@ def _disagreements_sql() -> list[str]:
 
 
 def _check_credit_codes(con: duckdb.DuckDBPyConnection) -> None:
-    codes = [c[0] for c in con.execute(
-        "SELECT DISTINCT upper(credit_code) FROM raw_k WHERE credit_code IS NOT NULL AND "
-        f"regexp_full_match(upper(credit_code), '{_CODE_RE}')").fetchall()]
-    bad = [c for c, ok in zip(codes, _check_chars(codes), strict=True) if not ok]
-    if bad:
-        con.register("bad_codes", pa.table({"code": pa.array(bad, pa.string())}))
+    """Refuse every row of a well-formed credit code whose check character is wrong."""
+    codes = con.sql(
+        "SELECT DISTINCT upper(credit_code) AS code FROM raw_k WHERE credit_code IS NOT NULL AND "
+        f"regexp_full_match(upper(credit_code), '{_CODE_RE}')").to_arrow_table().column(0)
+    bad = codes.filter(pa.array(~_check_chars(codes)))
+    if len(bad):
+        con.register("bad_codes", pa.table({"code": bad}))
         con.execute("INSERT INTO row_errors SELECT 'company', row_no, ckey, 'credit_code', credit_code, NULL, NULL "
                     "FROM raw_k WHERE upper(credit_code) IN (SELECT code FROM bad_codes)")
         con.unregister("bad_codes")
 
 
 def _companies(con: duckdb.DuckDBPyConnection) -> None:
-    """``companies_all``: one row per company key, in one aggregate pass: a value of every
-    company-level cell (the only one, unless flagged), the row it is first given on, and whether
-    another row of the company gives another value (hashes differ: numbers aggregate far faster
-    than text)."""
+    """``companies_all``: one row per company key (named by its first row), in one aggregate
+    pass: a value of every company-level cell (the only one, unless flagged), the row it is
+    first given on, and whether another row of the company gives another value.
+
+    Why a hash of each row's company cells first: most companies repeat the same cells on every
+    row, and one hash per row settles that far faster than comparing each column; only the
+    companies whose rows differ are looked at column by column (:func:`_flag_mixed`)."""
     firsts = ", ".join(
-        f"any_value({c}) AS {c}, "
+        f"any_value({c}) AS {c}, FALSE AS {c}__mixed"
+        + (f", CASE WHEN any_value({c}) IS NOT NULL THEN MIN(row_no) END AS {c}__row" if c in JSON_FIELDS else "")
+        for c in _MIXED)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_all AS
+        SELECT ckey, MIN(row_no) AS first_row, FIRST(upper(credit_code)) FILTER (WHERE credit_code IS NOT NULL)
+               AS credit_code, {firsts}, MIN(cells_hash) <> MAX(cells_hash) AS rows_differ
+        FROM (SELECT *, hash({', '.join(_MIXED)}) AS cells_hash FROM raw_k) GROUP BY ckey""")
+    _flag_mixed(con)
+
+
+def _flag_mixed(con: duckdb.DuckDBPyConnection) -> None:
+    """For the companies whose rows differ: each company-level cell flagged when two rows give
+    two values (hashes differ: numbers aggregate far faster than text), and the row each JSON
+    cell is first given on."""
+    mixed = ", ".join(
         f"COALESCE(MIN(CASE WHEN {c} IS NOT NULL THEN hash({c}) END) <> MAX(CASE WHEN {c} IS NOT NULL THEN hash({c}) END), "
         f"FALSE) AS {c}__mixed"
         + (f", MIN(CASE WHEN {c} IS NOT NULL THEN row_no END) AS {c}__row" if c in JSON_FIELDS else "")
         for c in _MIXED)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_all AS
-        SELECT CAST(row_number() OVER (ORDER BY first_row) - 1 AS BIGINT) AS cid, * FROM (
-          SELECT ckey, MIN(row_no) AS first_row, FIRST(upper(credit_code)) FILTER (WHERE credit_code IS NOT NULL)
-                 AS credit_code, {firsts}
-          FROM raw_k GROUP BY ckey)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_mixed AS
+        SELECT r.ckey, {mixed} FROM raw_k r SEMI JOIN (SELECT ckey FROM companies_all WHERE rows_differ) d
+          ON d.ckey IS NOT DISTINCT FROM r.ckey
+        GROUP BY r.ckey""")
+    sets = ", ".join(f"{c}__mixed = m.{c}__mixed" + (f", {c}__row = m.{c}__row" if c in JSON_FIELDS else "")
+                     for c in _MIXED)
+    con.execute(f"UPDATE companies_all SET {sets} FROM companies_mixed m WHERE companies_all.ckey IS NOT DISTINCT FROM m.ckey")
+    con.execute("DROP TABLE companies_mixed")
 
 
-def _parse_json_cells(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
-    """Validate each company's JSON cells with the profile model itself (memoised per distinct
-    combination of cells: most companies share a few); keep them parsed, by cid; refusals go
-    to ``row_errors`` on the row where the cell was given."""
+def _check_cells(con: duckdb.DuckDBPyConnection) -> None:
+    """``row_errors`` of every cell but the JSON ones: the bounds as SQL, repeated company-years,
+    company cells that differ between rows, credit codes whose check character is wrong."""
+    parts = [f"SELECT {_q(scope)} AS scope, row_no, ckey, {_q(col)} AS col, {col} AS value, "
+             f"CAST(NULL AS VARCHAR) AS zh, CAST(NULL AS VARCHAR) AS en FROM raw_k WHERE {test}"
+             for scope, col, test in _checks()]
+    parts.append(_duplicates_sql())
+    parts += _disagreements_sql()
+    con.execute("CREATE OR REPLACE TEMP TABLE row_errors AS " + " UNION ALL ".join(parts))
+    _check_credit_codes(con)
+
+
+_Problems = tuple[tuple[str, str, str], ...]
+_Refused = dict[int, tuple[tuple[str | None, ...], _Problems]]
+
+
+def _json_combinations(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """Each distinct combination of JSON cells given (SQL finds them faster than Python), with
+    the companies that give it (by their first row)."""
     wanted = " OR ".join(f"{c} IS NOT NULL" for c in JSON_FIELDS)
-    cursor = con.execute(f"SELECT cid, ckey, {', '.join(JSON_FIELDS)}, "
-                         f"{', '.join(c + '__row' for c in JSON_FIELDS)} FROM companies_all WHERE {wanted}")
-    errors: list[dict[str, Any]] = []
+    return con.execute(f"SELECT {', '.join(JSON_FIELDS)}, list(first_row) FROM companies_all WHERE {wanted} "
+                       "GROUP BY ALL").fetchall()
+
+
+def _parse_json_cells(combinations: list[tuple[Any, ...]]) -> tuple[dict[int, dict[str, Any]], _Refused]:
+    """Validate each company's JSON cells with the profile model itself, once per distinct
+    combination of cells (most companies share a few); return them parsed, by the company's
+    first row, and the refused ones with their problems. Companies given the same cells share
+    one parsed object (which :func:`subsidy.columnar.facts.build_facts` uses to derive their
+    facts once)."""
     parsed: dict[int, dict[str, Any]] = {}
-    width = len(JSON_FIELDS)
-    while batch := cursor.fetchmany(10_000):
-        for cid, ckey, *rest in batch:
-            cells, rows = tuple(rest[:width]), rest[width:]
-            values, problems = _json_cells(cells)
-            if problems:
-                for name, zh, en in problems:
-                    i = JSON_FIELDS.index(name)
-                    errors.append({"scope": "company", "row_no": rows[i], "ckey": ckey, "col": name,
-                                   "value": cells[i], "zh": zh, "en": en})
-            else:
-                parsed[cid] = values
-    if errors:
-        con.register("json_errors", pa.Table.from_pylist(errors))
-        con.execute("INSERT INTO row_errors SELECT scope, row_no, ckey, col, value, zh, en FROM json_errors")
-        con.unregister("json_errors")
-    return parsed
+    refused: _Refused = {}
+    for *cells, firsts in combinations:
+        values, problems = _json_cells(tuple(cells))
+        if problems:
+            refused.update(dict.fromkeys(firsts, (tuple(cells), problems)))
+        else:
+            parsed.update(dict.fromkeys(firsts, values))
+    return parsed, refused
+
+
+def _json_errors(con: duckdb.DuckDBPyConnection, refused: _Refused) -> None:
+    """Each refused JSON cell into ``row_errors``, on the row of its company where it was given."""
+    con.register("refused_rows", pa.table({"first_row": pa.array(list(refused), pa.int64())}))
+    found = con.execute(f"SELECT first_row, ckey, {', '.join(c + '__row' for c in JSON_FIELDS)} FROM companies_all "
+                        "WHERE first_row IN (SELECT first_row FROM refused_rows)").fetchall()
+    con.unregister("refused_rows")
+    errors: list[dict[str, Any]] = []
+    for first_row, ckey, *rows in found:
+        cells, problems = refused[first_row]
+        for name, zh, en in problems:
+            i = JSON_FIELDS.index(name)
+            errors.append({"scope": "company", "row_no": rows[i], "ckey": ckey, "col": name,
+                           "value": cells[i], "zh": zh, "en": en})
+    con.register("json_errors", pa.Table.from_pylist(errors))
+    con.execute("INSERT INTO row_errors SELECT scope, row_no, ckey, col, value, zh, en FROM json_errors")
+    con.unregister("json_errors")
 
 
 @lru_cache(maxsize=65_536)
-def _json_cells(cells: tuple[str | None, ...]) -> tuple[dict[str, Any], tuple[tuple[str, str, str], ...]]:
+def _json_cells(cells: tuple[str | None, ...]) -> tuple[dict[str, Any], _Problems]:
     """The JSON cells of one company validated by the profile model: (values by field name,
-    problems as (column, zh, en)). Bounded like a profile file (size, nesting, key twice)."""
-    data: dict[str, Any] = dict(_PROBE)
-    problems: list[tuple[str, str, str]] = []
-    for name, text in zip(JSON_FIELDS, cells, strict=True):
-        if text is None:
-            continue
-        try:
-            data[name] = read_json(text)
-        except ProfileError as exc:
-            p = exc.problems[0]
-            problems.append((name, f"JSON 文本无法读取：{p.message_zh}", f"the JSON text cannot be read: {p.message_en}"))
+    problems as (column, zh, en)). Bounded like a profile file (size, nesting, key twice).
+
+    A cell that cannot be read as JSON is all that is said (its company's other cells are
+    not validated); otherwise every cell's refusals, in the model's field order. Each cell is
+    validated on its own (:func:`_json_cell`): the model checks these fields one by one, and
+    a city's companies share far fewer cells than combinations of them."""
+    checked = [(name, _json_cell(name, text)) for name, text in zip(JSON_FIELDS, cells, strict=True)
+               if text is not None]
+    unreadable = tuple(p for _, (readable, _, problems) in checked if not readable for p in problems)
+    if unreadable:
+        return {}, unreadable
+    problems = tuple(p for _, (_, _, problems) in checked for p in problems)
     if problems:
-        return {}, tuple(problems)
+        return {}, problems
+    return {name: value for name, (_, value, _) in checked}, ()
+
+
+@lru_cache(maxsize=65_536)
+def _json_cell(name: str, text: str) -> tuple[bool, Any, _Problems]:
+    """One JSON cell validated by the profile model: (whether it is JSON at all, its value,
+    the problems as (column, zh, en))."""
     try:
-        profile = Profile.model_validate(data)
+        data = read_json(text)
+    except ProfileError as exc:
+        p = exc.problems[0]
+        return False, None, ((name, f"JSON 文本无法读取：{p.message_zh}", f"the JSON text cannot be read: {p.message_en}"),)
+    try:
+        profile = Profile.model_validate({**_PROBE, name: data})
     except ValidationError as exc:
         from .profile import _MODEL_AT
 
+        problems = []
         for p in problems_from_errors(exc.errors(), Profile, _MODEL_AT):
             column = p.field.split("[")[0].split(".")[0]
             problems.append((column if column in JSON_FIELDS else JSON_FIELDS[0], p.message_zh, p.message_en))
-        return {}, tuple(problems)
-    return {name: getattr(profile, name) for name, text in zip(JSON_FIELDS, cells, strict=True)
-            if text is not None}, ()
+        return True, None, tuple(problems)
+    return True, getattr(profile, name), ()
 
 
 def _worded_errors(con: duckdb.DuckDBPyConnection) -> list[RowError]:

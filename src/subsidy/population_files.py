@@ -206,11 +206,12 @@ def _append_rows(con: duckdb.DuckDBPyConnection, names: list[str], batch: list[S
 
 
 def read_into(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: int = MAX_BYTES) -> tuple[list[str], int]:
-    """Load the file's cells into table ``raw_in`` (columns ``c0``, ``c1`` … in the header's
-    order, any types) and return (the header names as written, the row number of the first
-    data row).
+    """Load the file's cells into ``raw_in`` (columns ``c0``, ``c1`` … in the header's order,
+    any types) and return (the header names as written, the row number of the first data row).
+    For Parquet ``raw_in`` is a view on the file, read by :func:`read_from_input`.
 
-    Rows keep the file's order (``rowid``), so row numbers are the file's. Refuses a missing
+    Rows keep the file's order (``rowid``: a table's own, the Parquet reader's row number
+    under that name), so row numbers are the file's. Refuses a missing
     file, an oversized one (by its size, before reading), an unknown format, a CSV that is not
     UTF-8 and a damaged or hostile xlsx.
     """
@@ -229,7 +230,11 @@ def read_into(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: in
             con.execute(f"CREATE OR REPLACE TEMP VIEW parquet_in AS SELECT * FROM read_parquet({literal})")
             names = [r[0] for r in con.execute("DESCRIBE parquet_in").fetchall()]
             cols = ", ".join(f"{_quote_ident(n)} AS c{i}" for i, n in enumerate(names))
-            con.execute(f"CREATE OR REPLACE TEMP TABLE raw_in AS SELECT {cols} FROM parquet_in")
+            if "file_row_number" in names:  # the reader's own row number would clash: copy the rows
+                con.execute(f"CREATE OR REPLACE TEMP TABLE raw_in AS SELECT {cols} FROM parquet_in")
+            else:  # read once, by the caller's statement; rows numbered by their place in the file
+                con.execute(f"CREATE OR REPLACE TEMP VIEW raw_in AS SELECT {cols}, file_row_number AS rowid "
+                            f"FROM read_parquet({literal}, file_row_number = true)")
             con.execute("DROP VIEW parquet_in")
             return [n.strip() for n in names], 1
         if suffix == ".csv":
@@ -242,16 +247,38 @@ def read_into(path: str | Path, con: duckdb.DuckDBPyConnection, *, max_bytes: in
             return names, 2
         return _xlsx_into(path, con), 2
     except duckdb.Error as exc:
-        detail = str(exc).splitlines()[0][:300]
-        line = re.search(r"CSV Error on Line: (\d+)", str(exc))
-        if line:
-            raise PopulationError(
-                f"CSV 文件第 {line.group(1)} 行无法按列读取（列数与表头不同，或引号未闭合）；请检查该行",
-                f"row {line.group(1)} of the CSV file cannot be split into the header's columns (a different "
-                "number of cells, or an unclosed quote); check that row") from None
-        raise PopulationError(f"无法读取文件（{detail}）", f"cannot read the file ({detail})") from None
+        raise _read_error(exc) from None
     finally:
         con.execute("SET preserve_insertion_order = false")
+
+
+def _read_error(exc: duckdb.Error) -> PopulationError:
+    """A reader's error as the refusal of the file, naming the CSV row where there is one."""
+    detail = str(exc).splitlines()[0][:300]
+    line = re.search(r"CSV Error on Line: (\d+)", str(exc))
+    if line:
+        return PopulationError(
+            f"CSV 文件第 {line.group(1)} 行无法按列读取（列数与表头不同，或引号未闭合）；请检查该行",
+            f"row {line.group(1)} of the CSV file cannot be split into the header's columns (a different "
+            "number of cells, or an unclosed quote); check that row")
+    return PopulationError(f"无法读取文件（{detail}）", f"cannot read the file ({detail})")
+
+
+def read_from_input(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run ``sql``, the statement that reads ``raw_in``, then drop ``raw_in``.
+
+    Why here: a Parquet file's rows are read by this statement (``raw_in`` is a view on the
+    file, so its cells are not copied twice), so a reader's error now is the file's refusal,
+    worded as :func:`read_into` words it."""
+    is_view = bool(con.execute("SELECT 1 FROM duckdb_views() WHERE view_name = 'raw_in' AND temporary").fetchall())
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        if not is_view:
+            raise
+        raise _read_error(exc) from None
+    finally:
+        con.execute(f"DROP {'VIEW' if is_view else 'TABLE'} IF EXISTS raw_in")
 
 
 def _csv_header(path: Path) -> list[str]:

@@ -19,6 +19,7 @@ Tables read: ``companies`` and ``pop`` (see :mod:`subsidy.population`). Tables w
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -78,7 +79,11 @@ def _peak_column(fact_name: str) -> str | None:
 
 
 def company_year_sql() -> str:
-    """The company-year facts of ``pop`` × ``companies``, from the vocabulary's figures."""
+    """The company-year facts of ``pop`` × ``companies``, from the vocabulary's figures.
+
+    Every window is over a company's years in order (the year before, the years before, the
+    first year), computed in one step over the yearly figures alone: DuckDB sorts the rows once
+    for them all, and the company's cells (district, sector, declared peaks) join after."""
     figures = vocab.VOCABULARY.yearly
     values, peaks = [], []
     for figure in figures:
@@ -92,7 +97,7 @@ def company_year_sql() -> str:
         values.append(f"{value} AS v_{figure.fact}")
         if figure.kind == "money":
             peaks.append(f"{peak or f'CAST(NULL AS {MONEY})'} AS pk_{figure.fact}")
-    prevs, outs = [], []
+    windows, outs = ["MIN(year) OVER w AS first_year"], []
     for figure in figures:
         v = f"v_{figure.fact}"
         col = ident(figure.fact)
@@ -101,7 +106,7 @@ def company_year_sql() -> str:
             continue
         if figure.fact.endswith("_wan"):
             stem = figure.fact.removesuffix("_wan")
-            prevs.append(f"CASE WHEN LAG(year) OVER w = year - 1 THEN LAG({v}) OVER w END AS prev_{figure.fact}")
+            windows.append(f"CASE WHEN LAG(year) OVER w = year - 1 THEN LAG({v}) OVER w END AS prev_{figure.fact}")
             prev = f"prev_{figure.fact}"
             outs.append(f"{prev} AS {ident(stem + '_prev_wan')}")
             growth = ident(stem + "_growth")
@@ -109,20 +114,21 @@ def company_year_sql() -> str:
                         f"THEN {v} - {prev} END AS {growth}__num")
             outs.append(f"CASE WHEN {v} IS NOT NULL AND {prev} IS NOT NULL AND {prev} <> 0 "
                         f"THEN {prev} END AS {growth}__den")
-        outs.append(f"GREATEST(pk_{figure.fact}, MAX({v}) OVER before) AS {col}__prior")
-        outs.append(f"(pk_{figure.fact} IS NOT NULL AND COUNT({v}) OVER before = year - MIN(year) OVER (PARTITION BY cid)) "
-                    f"AS {col}__complete")
+        windows.append(f"MAX({v}) OVER before AS max_{figure.fact}")
+        windows.append(f"COUNT({v}) OVER before AS count_{figure.fact}")
+        outs.append(f"GREATEST(pk_{figure.fact}, max_{figure.fact}) AS {col}__prior")
+        outs.append(f"(pk_{figure.fact} IS NOT NULL AND count_{figure.fact} = year - first_year) AS {col}__complete")
     outside = vocab.OUTSIDE_WUHAN
     return f"""
-WITH y AS (
-  SELECT p.cid, p.year, c.district, c.sector, {', '.join(values + peaks)}
-  FROM pop p JOIN companies c ON c.cid = p.cid),
-z AS (SELECT y.*{''.join(', ' + p for p in prevs)} FROM y WINDOW w AS (PARTITION BY cid ORDER BY year))
+WITH y AS (SELECT p.cid, p.year, {', '.join(values)} FROM pop p),
+z AS (SELECT y.*, {', '.join(windows)} FROM y
+      WINDOW w AS (PARTITION BY cid ORDER BY year),
+             before AS (PARTITION BY cid ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+k AS (SELECT c.cid AS company, c.district, c.sector, {', '.join(peaks)} FROM companies c)
 SELECT cid, 'company_year:' || CAST(year AS VARCHAR) AS fid, CAST(year AS VARCHAR) AS fkey, year,
        year AS event_year, CAST(NULL AS INTEGER) AS event_date, TRUE AS window_known,
        district, sector, district <> '{outside}' AS in_wuhan, {', '.join(outs)}
-FROM z
-WINDOW before AS (PARTITION BY cid ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+FROM z JOIN k ON k.company = z.cid
 """
 
 
@@ -153,20 +159,35 @@ def _named(subject: str) -> tuple[tuple[str, str], ...]:
     return tuple((name, ident(name)) for name in BY_SUBJECT.get(subject, {}))
 
 
+@lru_cache(maxsize=1)
+def _blank_profile() -> Profile:
+    """A profile of nothing but its required words, copied for each signature (a copy with
+    the event cells put in is several times cheaper than building the model anew)."""
+    return Profile.model_construct(
+        name="", credit_code=None, district=vocab.OUTSIDE_WUHAN, sector=next(iter(vocab.SECTORS)),
+        industry_tags=None, scale_entry_year=None, prior_peak_revenue_wan=None,
+        prior_peak_main_revenue_wan=None, scale_entries=[], years=[], listings=[], recognitions=[],
+        incubator=None, talent_projects=[], tech_upgrade_projects=[], park_rating=None)
+
+
+@lru_cache(maxsize=256)
+def _last_year(year: int) -> YearFigures:
+    """The year judged, without figures (event facts never read them; shared, never changed)."""
+    return YearFigures.model_construct(year=year)
+
+
 def _minimal_profile(district: str, sector: str, last_year: int, entry_year: int | None,
                      cells: dict[str, Any]) -> Profile:
     """Just what event facts depend on: the last year (the year judged), the legacy entry
     and the event cells; figures are left out (company-year facts come from SQL)."""
-    return Profile.model_construct(
-        name="", credit_code=None, district=district, sector=sector,
-        industry_tags=cells.get("industry_tags"), scale_entry_year=entry_year,
-        prior_peak_revenue_wan=None, prior_peak_main_revenue_wan=None,
-        scale_entries=cells.get("scale_entries") or [],
-        years=[YearFigures.model_construct(year=last_year)],
-        listings=cells.get("listings") or [], recognitions=cells.get("recognitions") or [],
-        incubator=cells.get("incubator"), talent_projects=cells.get("talent_projects") or [],
-        tech_upgrade_projects=cells.get("tech_upgrade_projects") or [],
-        park_rating=cells.get("park_rating"))
+    return _blank_profile().model_copy(update={
+        "district": district, "sector": sector,
+        "industry_tags": cells.get("industry_tags"), "scale_entry_year": entry_year,
+        "scale_entries": cells.get("scale_entries") or [], "years": [_last_year(last_year)],
+        "listings": cells.get("listings") or [], "recognitions": cells.get("recognitions") or [],
+        "incubator": cells.get("incubator"), "talent_projects": cells.get("talent_projects") or [],
+        "tech_upgrade_projects": cells.get("tech_upgrade_projects") or [],
+        "park_rating": cells.get("park_rating")})
 
 
 def _event_rows(rows: dict[str, list[dict[str, Any]]], key: int, profile: Profile) -> None:
@@ -175,42 +196,78 @@ def _event_rows(rows: dict[str, list[dict[str, Any]]], key: int, profile: Profil
             rows[fact.subject].append(_row(key, fact))
 
 
+def _entry_kind_sql(sector: str) -> str:
+    """The register a legacy ``scale_entry_year`` is read as an entry of (the profile's
+    ``entries``: by the sector, :data:`vocab.SECTOR_ENTRY_KIND`), as SQL; NULL when none."""
+    cases = " ".join(f"WHEN '{code}' THEN '{kind}'" for code, kind in vocab.SECTOR_ENTRY_KIND.items())
+    return f"CASE {sector} {cases} END" if cases else "CAST(NULL AS VARCHAR)"
+
+
+def _signatures(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]]) -> list[tuple[int, str, int, Any, int]]:
+    """Create ``fact_signature`` (each company with a year: its district, sector and the number
+    of its signature) and return every signature as (number, a sector of it, last year, legacy
+    entry year, a company of it).
+
+    Why a signature leaves out the district and sector: event facts carry them as values only
+    (``district``, ``sector``, ``in_wuhan``), put in per company in SQL, so a whole city shares
+    far fewer signatures; the sector's one other use, the register a legacy entry year is read
+    as, is part of the signature. The cells are told apart by their parsed object: companies
+    given the same cells share one (:func:`subsidy.population._parse_json_cells`), so grouping
+    needs no comparison of their content."""
+    groups: dict[int, int] = {}
+    cells_of = [groups.setdefault(id(cells), len(groups)) for cells in parsed.values()]
+    con.register("fact_cells_arrow", pa.table({"cid": pa.array(list(parsed), pa.int64()),
+                                               "cells": pa.array(cells_of, pa.int64())}))
+    entry_kind = f"CASE WHEN c.scale_entry_year IS NOT NULL THEN {_entry_kind_sql('c.sector')} END"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE fact_signature AS
+        SELECT c.cid, c.district, c.sector, m.last_year, c.scale_entry_year AS entry_year,
+               CAST(dense_rank() OVER (ORDER BY m.last_year, c.scale_entry_year, {entry_kind}, k.cells) - 1
+                    AS BIGINT) AS sig
+        FROM companies c JOIN (SELECT cid, max(year) AS last_year FROM pop GROUP BY cid) m ON m.cid = c.cid
+        LEFT JOIN fact_cells_arrow k ON k.cid = c.cid""")
+    con.unregister("fact_cells_arrow")
+    return con.execute("SELECT sig, arg_min(sector, cid), any_value(last_year), any_value(entry_year), min(cid) "
+                       "FROM fact_signature GROUP BY sig ORDER BY sig").fetchall()
+
+
 def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]]) -> dict[str, int]:
     """Create ``all_facts_<subject>`` for every subject from ``companies``, ``pop`` and the
-    companies' parsed event cells; returns the number of facts per subject."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {company_year_sql()}")
-    subjects = [s for s in SUBJECTS if s != "company_year"]
-    shared: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
-    signatures = con.execute("""
-        SELECT c.cid, c.district, c.sector, m.last_year, c.scale_entry_year
-        FROM companies c JOIN (SELECT cid, max(year) AS last_year FROM pop GROUP BY cid) m ON m.cid = c.cid
-    """).fetchall()
-    by_signature: dict[tuple, int] = {}
-    sig_of = []
-    for cid, district, sector, last, entry in signatures:
-        cells = parsed.get(cid) or {}
-        # Companies alike in everything event facts depend on share them (most of a city
-        # has no events, or only industry tags); the cells' repr is the models' full content.
-        signature = (district, sector, last, entry, repr(sorted(cells.items())))
-        number = by_signature.get(signature)
-        if number is None:
-            number = by_signature[signature] = len(by_signature)
-            _event_rows(shared, number, _minimal_profile(district, sector, last, entry, cells))
-        sig_of.append((cid, number))
-    con.register("fact_signature_arrow", pa.table({
-        "cid": pa.array([c for c, _ in sig_of], pa.int64()), "sig": pa.array([s for _, s in sig_of], pa.int64())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE fact_signature AS SELECT * FROM fact_signature_arrow")
-    con.unregister("fact_signature_arrow")
+    companies' parsed event cells; returns the number of facts per subject.
+
+    The company-year facts are SQL alone: DuckDB computes them on its own threads (it lets go
+    of Python's lock while it runs) while Python derives the event facts."""
+    signatures = _signatures(con, parsed)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        company_years = pool.submit(
+            con.execute, f"CREATE OR REPLACE TEMP TABLE all_facts_company_year AS {company_year_sql()}")
+        try:
+            shared = _event_facts(signatures, parsed)
+        finally:
+            company_years.result()
     counts = {"company_year": con.execute("SELECT count(*) FROM all_facts_company_year").fetchall()[0][0]}
-    for subject in subjects:
+    outside = vocab.OUTSIDE_WUHAN.replace("'", "''")
+    company = {"district": "m.district", "sector": "m.sector", "in_wuhan": f"m.district <> '{outside}'"}
+    for subject, rows in shared.items():
         schema = _schema(subject)
-        con.register("facts_shared_arrow", pa.Table.from_pylist(shared[subject], schema=schema))
+        columns = ", ".join(f"{company[c]} AS {c}" if c in company else f"e.{c}" for c in schema.names if c != "cid")
+        con.register("facts_shared_arrow", pa.Table.from_pylist(rows, schema=schema))
         con.execute(f"""CREATE OR REPLACE TEMP TABLE all_facts_{subject} AS
-            SELECT m.cid, {', '.join('e.' + c for c in schema.names if c != 'cid')}
-            FROM fact_signature m JOIN facts_shared_arrow e ON e.cid = m.sig""")
+            SELECT m.cid, {columns} FROM fact_signature m JOIN facts_shared_arrow e ON e.cid = m.sig""")
         con.unregister("facts_shared_arrow")
         counts[subject] = con.execute(f"SELECT count(*) FROM all_facts_{subject}").fetchall()[0][0]
     return counts
+
+
+def _event_facts(signatures: list[tuple[int, str, int, Any, int]],
+                 parsed: dict[int, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Every subject's facts but the company-year's, once per signature (numbered by it in
+    column ``cid``). Companies alike in everything event facts depend on share them (most of a
+    city has no events, or only industry tags); the district is a placeholder's until SQL."""
+    shared: dict[str, list[dict[str, Any]]] = {s: [] for s in SUBJECTS if s != "company_year"}
+    for number, sector, last, entry, cid in signatures:
+        cells = parsed.get(cid) or {}
+        _event_rows(shared, number, _minimal_profile(vocab.OUTSIDE_WUHAN, sector, last, entry, cells))
+    return shared
 
 
 __all__ = ["FACT_COLUMNS", "build_facts", "company_year_sql", "history_fields",
