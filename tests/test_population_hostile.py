@@ -242,6 +242,14 @@ def test_bad_cells_are_reported_with_row_numbers_and_skipped_never_zero(tmp_path
     assert names == {"甲公司"}  # a bad year cell skips the row: 己公司 keeps none and is left out
 
 
+def test_a_row_without_name_or_code_is_refused_alone(tmp_path):
+    rows = [base_row(year="2019"), base_row(name="", year="2020"), base_row(name="乙公司")]
+    con, loaded = load_file(write_csv(tmp_path / "pop.csv", rows))
+    assert [(e.row, e.column) for e in loaded.errors] == [(3, "name")]
+    names = {r[0] for r in con.execute("SELECT name FROM companies").fetchall()}
+    assert names == {"甲公司", "乙公司"} and loaded.rows_used == 2
+
+
 def test_a_row_without_year_carries_company_cells_only(tmp_path):
     rows = [base_row(year="", revenue_wan="", credit_code="91420104MA4K2ABC18"),
             base_row(name="乙公司", year="", revenue_wan="1000")]

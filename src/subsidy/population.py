@@ -373,7 +373,10 @@ def _company_keys(con: duckdb.DuckDBPyConnection) -> None:
         GROUP BY name HAVING MIN(upper(credit_code)) = MAX(upper(credit_code))""")
     con.execute("ALTER TABLE raw RENAME TO raw_k")
     con.execute("ALTER TABLE raw_k ADD COLUMN ckey VARCHAR")
-    con.execute("UPDATE raw_k SET ckey = COALESCE('code:' || upper(credit_code), 'name:' || name)")
+    # A row with neither name nor code is a company of its own (refused for its name): a
+    # NULL key would make every "not a refused company" test unknown, and drop the file.
+    con.execute("UPDATE raw_k SET ckey = COALESCE('code:' || upper(credit_code), 'name:' || name, "
+                "'row:' || CAST(row_no AS VARCHAR))")
     con.execute("UPDATE raw_k SET ckey = 'code:' || n.code FROM name_codes n "
                 "WHERE raw_k.credit_code IS NULL AND n.name = raw_k.name")
     con.execute("DROP TABLE name_codes")
