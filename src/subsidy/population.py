@@ -458,17 +458,20 @@ def _companies(con: duckdb.DuckDBPyConnection) -> None:
 def _flag_mixed(con: duckdb.DuckDBPyConnection) -> None:
     """For the companies whose rows differ: each company-level cell flagged when two rows give
     two values (hashes differ: numbers aggregate far faster than text), and the row each JSON
-    cell is first given on."""
+    cell is first given on, with its value there (the one checked and reported, whichever
+    thread met which row first)."""
     mixed = ", ".join(
         f"COALESCE(MIN(CASE WHEN {c} IS NOT NULL THEN hash({c}) END) <> MAX(CASE WHEN {c} IS NOT NULL THEN hash({c}) END), "
         f"FALSE) AS {c}__mixed"
-        + (f", MIN(CASE WHEN {c} IS NOT NULL THEN row_no END) AS {c}__row" if c in JSON_FIELDS else "")
+        + (f", MIN(CASE WHEN {c} IS NOT NULL THEN row_no END) AS {c}__row, "
+           f"arg_min({c}, row_no) FILTER (WHERE {c} IS NOT NULL) AS {c}__first" if c in JSON_FIELDS else "")
         for c in _MIXED)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE companies_mixed AS
         SELECT r.ckey, {mixed} FROM raw_k r SEMI JOIN (SELECT ckey FROM companies_all WHERE rows_differ) d
           ON d.ckey IS NOT DISTINCT FROM r.ckey
         GROUP BY r.ckey""")
-    sets = ", ".join(f"{c}__mixed = m.{c}__mixed" + (f", {c}__row = m.{c}__row" if c in JSON_FIELDS else "")
+    sets = ", ".join(f"{c}__mixed = m.{c}__mixed"
+                     + (f", {c}__row = m.{c}__row, {c} = m.{c}__first" if c in JSON_FIELDS else "")
                      for c in _MIXED)
     con.execute(f"UPDATE companies_all SET {sets} FROM companies_mixed m WHERE companies_all.ckey IS NOT DISTINCT FROM m.ckey")
     con.execute("DROP TABLE companies_mixed")
