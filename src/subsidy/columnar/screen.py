@@ -170,7 +170,7 @@ SELECT c.credit_code, c.name, c.district, c.sector, f.rule_id, m.policy_id, m.ti
 FROM chunk f JOIN companies c ON c.cid = f.cid JOIN company_rows k ON k.cid = f.cid
 JOIN rules_meta m ON m.rule_id = f.rule_id
 """
-_BATCH = 500_000
+_BATCH = 200_000
 """Rows per batch written out (a Parquet row group)."""
 _ORDER = " ORDER BY f.cid, f.rule_order, f.year, f.fid, f.tier_rank"
 """Findings read by people (CSV, xlsx) come company by company. A Parquet file is read by
