@@ -76,13 +76,7 @@ for i in $(seq 1 "$PROCESSES"); do
             tail -5 "$RUN_DIR/app-$port.log" >&2
             exit 1
         fi
-        "$BIN/python" - "$port" <<'PY' && break
-import sys, urllib.request
-try:
-    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_stcore/health", timeout=1)
-except OSError:
-    sys.exit(1)
-PY
+        bash scripts/warm.sh --check "$port" "$BIN" && break
         sleep 0.2
     done
 done
