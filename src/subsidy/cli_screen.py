@@ -58,7 +58,7 @@ def screen(
     support: Annotated[bool, typer.Option("--support/--no-support", help="推送清单包含非资金支持措施 / include non-monetary support in the push list")] = False,
     keep_not_applicable: Annotated[bool, typer.Option("--keep-not-applicable", help="保留不适用（期限/区域外）的行 / keep not_applicable rows")] = False,
     errors_out: Annotated[Path | None, typer.Option("--errors", help="错误行清单 / row errors file (default FINDINGS.errors.csv)")] = None,
-    chunk: Annotated[int, typer.Option(help="每批企业数 / companies per chunk", min=1000, max=2_000_000)] = 250_000,
+    chunk: Annotated[int | None, typer.Option(help="每批企业数（默认一百万：全市一批）/ companies per chunk (default a million: a city in one)", min=1000, max=2_000_000)] = None,
     interp: InterpOpt = None,
     rules: RulesOpt = None,
 ) -> None:
@@ -89,7 +89,7 @@ def screen(
             result = screen_file(population, out_path, ruleset, push_path=push, summary_path=summary_path,
                                  errors_path=err_path, register_url=register,
                                  keep_not_applicable=keep_not_applicable, include_support=support,
-                                 chunk=chunk, progress=progress)
+                                 **({"chunk": chunk} if chunk else {}), progress=progress)
         except PopulationError as exc:
             refuse(f"企业年度数据文件被拒绝 / population file refused: {exc.zh} / {exc.en}")
         except OutputError as exc:
