@@ -234,6 +234,8 @@ def test_bad_cells_are_reported_with_row_numbers_and_skipped_never_zero(tmp_path
     assert "校验位" in code.zh and "check character" in code.en
     big = next(e for e in loaded.errors if e.row == 11)
     assert "1,000,000,000" in big.zh
+    text = next(e for e in loaded.errors if e.row == 3)  # a cell's words, not JSON's
+    assert "例如 1500" in text.zh and "数字字符串" not in text.zh and "numeric string" not in text.en
     # 甲公司 keeps its good year; bad rows and both rows of the repeated year are skipped
     years = con.execute("SELECT year, revenue_wan FROM pop JOIN companies USING (cid) WHERE name = '甲公司' "
                         "ORDER BY year").fetchall()

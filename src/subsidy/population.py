@@ -63,6 +63,8 @@ from .profile import (
     MAX_TEXT_CHARS,
     MAX_YEAR,
     MIN_YEAR,
+    MONEY_EXPECTED_EN,
+    MONEY_EXPECTED_ZH,
     Profile,
     ProfileError,
     YearFigures,
@@ -283,6 +285,10 @@ def _check_chars(codes: pa.ChunkedArray | pa.Array) -> np.ndarray:
 _PROBE = {"name": "企业", "district": next(iter(vocab.DISTRICTS)), "sector": next(iter(vocab.SECTORS))}
 
 
+_CELL_MONEY = ("应为不带单位、不带正负号和指数的数字（万元），例如 1500 或 2300.5",
+               "expected a plain number of 万元 without unit, sign or exponent, e.g. 1500 or 2300.5")
+
+
 @lru_cache(maxsize=4096)
 def model_message(column: str, value: str) -> tuple[str, str]:
     """The profile model's own words for refusing ``value`` in ``column`` (validated alone,
@@ -297,10 +303,12 @@ def model_message(column: str, value: str) -> tuple[str, str]:
         parse_profile(data)
     except ProfileError as exc:
         problem = exc.problems[0]
-        return problem.message_zh, problem.message_en
+        # A cell is typed, not sent as JSON: the model's "number or numeric string" is said
+        # in the file's own words.
+        return (problem.message_zh.replace(MONEY_EXPECTED_ZH, _CELL_MONEY[0]),
+                problem.message_en.replace(MONEY_EXPECTED_EN, _CELL_MONEY[1]))
     if column in YEAR_MONEY or column in COMPANY_MONEY:
-        return ("应为不带单位、不带正负号和指数的数字（万元），例如 1500 或 2300.5",
-                "expected a plain number of 万元 without unit, sign or exponent, e.g. 1500 or 2300.5")
+        return _CELL_MONEY
     if column in YEAR_COUNTS:
         return ("应为不带正负号的整数，例如 12", "expected a whole number without sign, e.g. 12")
     return ("应为四位数的年份，例如 2020", "expected a four-digit year, e.g. 2020")

@@ -158,8 +158,8 @@ def is_valid_credit_code(code: object) -> bool:
 _NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _INT_TEXT = re.compile(r"[+-]?[0-9]+")
 
-_MONEY_EXPECTED_ZH = '应为金额（万元），填数字或数字字符串，例如 1500 或 "2300.5"'
-_MONEY_EXPECTED_EN = (
+MONEY_EXPECTED_ZH = '应为金额（万元），填数字或数字字符串，例如 1500 或 "2300.5"'
+MONEY_EXPECTED_EN = (
     'expected an amount in 万元, as a number or a numeric string, e.g. 1500 or "2300.5"'
 )
 
@@ -172,16 +172,16 @@ def _money(value: object) -> Decimal:
     Booleans are refused although Python counts them as ints: ``true`` is no amount.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        raise bilingual_error("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN)
+        raise bilingual_error("money_type", MONEY_EXPECTED_ZH, MONEY_EXPECTED_EN)
     if isinstance(value, str):
         text = value.strip()
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise bilingual_error("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN) from None
+            raise bilingual_error("money_type", MONEY_EXPECTED_ZH, MONEY_EXPECTED_EN) from None
         if number.is_finite() and not _NUMBER_TEXT.fullmatch(text):
             # Decimal also reads "1_000"; a register export should not rely on that.
-            raise bilingual_error("money_type", _MONEY_EXPECTED_ZH, _MONEY_EXPECTED_EN)
+            raise bilingual_error("money_type", MONEY_EXPECTED_ZH, MONEY_EXPECTED_EN)
     elif isinstance(value, float):
         number = Decimal(repr(value))
     else:
