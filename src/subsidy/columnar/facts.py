@@ -30,7 +30,7 @@ from .. import vocab
 from ..facts import Fact, date_number, derive_facts
 from ..fields import BY_SUBJECT, SUBJECTS
 from ..profile import Profile, YearFigures
-from .sql import MONEY, ident
+from .sql import MONEY, ident, quote
 
 FACT_COLUMNS = ("cid", "fid", "fkey", "year", "event_year", "event_date", "window_known",
                 "district", "sector", "in_wuhan")
@@ -118,7 +118,6 @@ def company_year_sql() -> str:
         windows.append(f"COUNT({v}) OVER before AS count_{figure.fact}")
         outs.append(f"GREATEST(pk_{figure.fact}, max_{figure.fact}) AS {col}__prior")
         outs.append(f"(pk_{figure.fact} IS NOT NULL AND count_{figure.fact} = year - first_year) AS {col}__complete")
-    outside = vocab.OUTSIDE_WUHAN
     return f"""
 WITH y AS (SELECT p.cid, p.year, {', '.join(values)} FROM pop p),
 z AS (SELECT y.*, {', '.join(windows)} FROM y
@@ -127,7 +126,7 @@ z AS (SELECT y.*, {', '.join(windows)} FROM y
 k AS (SELECT c.cid AS company, c.district, c.sector, {', '.join(peaks)} FROM companies c)
 SELECT cid, 'company_year:' || CAST(year AS VARCHAR) AS fid, CAST(year AS VARCHAR) AS fkey, year,
        year AS event_year, CAST(NULL AS INTEGER) AS event_date, TRUE AS window_known,
-       district, sector, district <> '{outside}' AS in_wuhan, {', '.join(outs)}
+       district, sector, district <> {quote(vocab.OUTSIDE_WUHAN)} AS in_wuhan, {', '.join(outs)}
 FROM z JOIN k ON k.company = z.cid
 """
 
@@ -199,7 +198,7 @@ def _event_rows(rows: dict[str, list[dict[str, Any]]], key: int, profile: Profil
 def _entry_kind_sql(sector: str) -> str:
     """The register a legacy ``scale_entry_year`` is read as an entry of (the profile's
     ``entries``: by the sector, :data:`vocab.SECTOR_ENTRY_KIND`), as SQL; NULL when none."""
-    cases = " ".join(f"WHEN '{code}' THEN '{kind}'" for code, kind in vocab.SECTOR_ENTRY_KIND.items())
+    cases = " ".join(f"WHEN {quote(code)} THEN {quote(kind)}" for code, kind in vocab.SECTOR_ENTRY_KIND.items())
     return f"CASE {sector} {cases} END" if cases else "CAST(NULL AS VARCHAR)"
 
 
@@ -245,8 +244,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, parsed: dict[int, dict[str, Any]
         finally:
             company_years.result()
     counts = {"company_year": con.execute("SELECT count(*) FROM all_facts_company_year").fetchall()[0][0]}
-    outside = vocab.OUTSIDE_WUHAN.replace("'", "''")
-    company = {"district": "m.district", "sector": "m.sector", "in_wuhan": f"m.district <> '{outside}'"}
+    company = {"district": "m.district", "sector": "m.sector", "in_wuhan": f"m.district <> {quote(vocab.OUTSIDE_WUHAN)}"}
     for subject, rows in shared.items():
         schema = _schema(subject)
         columns = ", ".join(f"{company[c]} AS {c}" if c in company else f"e.{c}" for c in schema.names if c != "cid")

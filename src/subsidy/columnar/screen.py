@@ -19,10 +19,7 @@ from .. import population, vocab
 from ..money_display import wan_unit
 from ..profile import Profile
 from ..ruleset import RuleSet
-
-CHUNK = 1_000_000
-"""Companies per chunk of the plan (as the runner's own default): a city in one pass, a
-province in a few, each within DuckDB's memory limit (it spills beyond it)."""
+from .run import CHUNK, run_chunks
 
 
 def connect(memory_limit: str | None = "2GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -62,9 +59,7 @@ class Screened:
                                          chunk=chunk, progress=progress))
         return pa.concat_tables(tables) if tables else _empty(self.con)
 
-    def iter_findings(self, ruleset: RuleSet, **kwargs: Any) -> Iterator[pa.Table]:
-        from .run import run_chunks
-
+    def iter_findings(self, ruleset: RuleSet, **kwargs: Any) -> Iterator[pa.Table | str]:
         self.ensure_facts()
         return run_chunks(self.con, ruleset, **kwargs)
 
