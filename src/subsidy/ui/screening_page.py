@@ -27,6 +27,7 @@ import streamlit as st
 from subsidy import vocab
 from subsidy.evaluate import default_rules, evaluate
 from subsidy.money_display import wan_short as format_wan
+from subsidy.money_display import wan_unit
 from subsidy.population_files import PopulationError
 from subsidy.ruleset import RuleSet
 from subsidy.ui.check_page import interpretation_panel, ruleset_for
@@ -311,7 +312,7 @@ def _bar_chart(rows: list[dict[str, Any]], key: str, title: str, lang: str = "zh
         totals[str(row[key])] = totals.get(str(row[key]), Decimal(0)) + Decimal(row["eligible_wan"] or 0)
     data = alt.Data(values=[{"label": k, "wan": float(v)} for k, v in totals.items()])
     return alt.Chart(data, title=title).mark_bar().encode(
-        x=alt.X("wan:Q", title="万元" if lang != "en" else "RMB 10k"), y=alt.Y("label:N", sort="-x", title=None),
+        x=alt.X("wan:Q", title=wan_unit(lang)), y=alt.Y("label:N", sort="-x", title=None),
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("wan:Q", format=",.2f")])
 
 
